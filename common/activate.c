@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+
+#include "activate.h"
+
+/* The families a server can be handed. A new family is a row here. */
+static const int activate_families[] = { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK };
+
+static unsigned
+activate_type_bit(int type)
+{
+	switch (type) {
+	case SOCK_STREAM:    return ACTIVATE_STREAM;
+	case SOCK_DGRAM:     return ACTIVATE_DGRAM;
+	case SOCK_SEQPACKET: return ACTIVATE_SEQPACKET;
+	default:             return 0;
+	}
+}
+
+static const char *
+activate_fd_kind(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return "not an open file descriptor";
+	switch (st.st_mode & S_IFMT) {
+	case S_IFIFO: return "a FIFO";
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	default:      return "not a socket";
+	}
+}
+
+int
+activate_describe(int fd, const char *name, unsigned types, struct sock *s,
+    char *err, size_t errlen)
+{
+	union addr_any a;
+	socklen_t len = sizeof(a), olen;
+	int type = 0, acc = 0, fl;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	snprintf(s->name, sizeof(s->name), "%s", name ? name : "unknown");
+
+	if (sd_is_socket(fd, AF_UNSPEC, 0, -1) <= 0) {
+		snprintf(err, errlen, "fd %d (\"%s\") is %s, not a socket",
+		    fd, s->name, activate_fd_kind(fd));
+		return -ENOTSOCK;
+	}
+	olen = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen) < 0 ||
+	    getsockname(fd, &a.sa, &len) < 0) {
+		int r = -errno;
+
+		snprintf(err, errlen, "fd %d (\"%s\"): %s", fd, s->name,
+		    strerror(errno));
+		return r;
+	}
+	s->family = a.sa.sa_family;
+	s->type = type;
+	for (i = 0; i < sizeof(activate_families) / sizeof(activate_families[0]); i++)
+		if (activate_families[i] == s->family)
+			break;
+	if (i == sizeof(activate_families) / sizeof(activate_families[0]) ||
+	    !(activate_type_bit(type) & types)) {
+		snprintf(err, errlen, "fd %d (\"%s\") is a %s %s socket, which "
+		    "this server does not serve", fd, s->name,
+		    addr_family_name(s->family), addr_type_name(type));
+		return -EPROTONOSUPPORT;
+	}
+	olen = sizeof(acc);
+	if (type != SOCK_DGRAM &&
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &olen) == 0)
+		s->listening = acc != 0;
+	addr_format(&a.sa, len, s->local, sizeof(s->local));
+
+	/* Everything runs from one event loop: never block on a socket, and
+	 * never leak one into a child. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		int r = -errno;
+
+		snprintf(err, errlen, "fd %d (\"%s\"): %s", fd, s->name,
+		    strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+int
+activate_collect(unsigned types, struct sock **out, char *err, size_t errlen)
+{
+	char **names = NULL;
+	struct sock *socks = NULL;
+	int n, i, r;
+
+	*out = NULL;
+	n = sd_listen_fds_with_names(1, &names);
+	if (n < 0) {
+		snprintf(err, errlen, "cannot take the sockets passed by "
+		    "systemd (LISTEN_FDS/LISTEN_PID): %s", strerror(-n));
+		return n;
+	}
+	if (n == 0) {
+		r = 0;
+		goto out_names;
+	}
+	socks = calloc((size_t)n, sizeof(*socks));
+	if (!socks) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out_names;
+	}
+	for (i = 0; i < n; i++) {
+		r = activate_describe(SD_LISTEN_FDS_START + i,
+		    names ? names[i] : NULL, types, &socks[i], err, errlen);
+		if (r < 0)
+			goto out_socks;
+		socks[i].activated = true;
+	}
+	*out = socks;
+	socks = NULL;
+	r = n;
+out_socks:
+	free(socks);
+out_names:
+	if (names)
+		for (i = 0; names[i]; i++)
+			free(names[i]);
+	free(names);
+	return r;
+}
+
+int
+activate_bind(const struct addr_spec *spec, const char *name, unsigned types,
+    struct sock *s, char *err, size_t errlen)
+{
+	int fd, r, one = 1;
+
+	fd = socket(spec->addr.sa.sa_family, spec->type | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s: cannot create a %s %s socket: %s",
+		    name, addr_family_name(spec->addr.sa.sa_family),
+		    addr_type_name(spec->type), strerror(errno));
+		return r;
+	}
+	if (spec->addr.sa.sa_family == AF_INET ||
+	    spec->addr.sa.sa_family == AF_INET6)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, &spec->addr.sa, spec->len) < 0 ||
+	    (spec->type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)) {
+		r = -errno;
+		snprintf(err, errlen, "%s: cannot listen: %s", name,
+		    strerror(errno));
+		goto out_close;
+	}
+	r = activate_describe(fd, name, types, s, err, errlen);
+	if (r < 0)
+		goto out_close;
+	return 0;
+out_close:
+	close(fd);
+	return r;
+}

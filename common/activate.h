@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SA_ACTIVATE_H
+#define SA_ACTIVATE_H
+
+#include <stdbool.h>
+#include "addr.h"
+
+/* One socket the server serves, however it got it. */
+struct sock {
+	int fd;
+	char name[64];		/* FileDescriptorName=, or the --listen address */
+	int family;
+	int type;
+	bool listening;		/* accept() on it (Accept=no); else data flows on it */
+	bool activated;		/* handed over by systemd, not bound by us */
+	char local[ADDR_STRLEN];	/* its own address, for logs */
+};
+
+/* Bits for activate_*()'s `types`: which socket types a server serves. */
+#define ACTIVATE_STREAM    (1u << 0)
+#define ACTIVATE_DGRAM     (1u << 1)
+#define ACTIVATE_SEQPACKET (1u << 2)
+
+/*
+ * Takes every fd systemd passed (sd_listen_fds_with_names(), called once,
+ * unsetting the variables so children do not inherit them) and describes
+ * each. The first fd that is not a socket of a supported family and type
+ * fails the whole call, with err naming it: serving half of what the unit
+ * asked for would hide the mistake. Returns the number of sockets (0 when
+ * nothing was passed) and a malloc'ed array in *out, or -errno.
+ */
+int activate_collect(unsigned types, struct sock **out, char *err,
+    size_t errlen);
+
+/* Describes one fd; used by activate_collect() and for --listen sockets. */
+int activate_describe(int fd, const char *name, unsigned types,
+    struct sock *s, char *err, size_t errlen);
+
+/* Creates, binds and (for stream and seqpacket) listens: --listen. */
+int activate_bind(const struct addr_spec *spec, const char *name,
+    unsigned types, struct sock *s, char *err, size_t errlen);
+
+#endif

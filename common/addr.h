@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SA_ADDR_H
+#define SA_ADDR_H
+
+#include <stddef.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <linux/vm_sockets.h>
+
+union addr_any {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	struct sockaddr_un un;
+	struct sockaddr_vm vm;
+	struct sockaddr_storage ss;
+};
+
+/* What --listen asks for: a socket type and an address to bind. */
+struct addr_spec {
+	int type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	union addr_any addr;
+	socklen_t len;
+};
+
+/* Long enough for any address addr_format() writes, Unix paths included. */
+#define ADDR_STRLEN 128
+
+/*
+ * Parses the address forms of systemd's ListenStream=/ListenDatagram=
+ * ("3000", "127.0.0.1:3000", "[::1]:3000", "/run/x.sock", "@abstract",
+ * "vsock:CID:PORT", "vsock::PORT"), optionally behind a type prefix:
+ * "tcp:", "stream:" (the default), "udp:", "dgram:", "seqpacket:".
+ * Returns 0, or -EINVAL with a reason in err.
+ */
+int addr_parse(const char *s, struct addr_spec *spec, char *err, size_t errlen);
+
+/* "127.0.0.1:3000", "[::1]:3000", "/path", "@abstract", "vsock:3:1234",
+ * or "unnamed" for an unbound Unix socket. Never fails; truncates. */
+const char *addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t size);
+
+const char *addr_family_name(int family);
+const char *addr_type_name(int type);
+
+/* Whether a reply may be sent to this datagram source (see addr.c). */
+int addr_dgram_source_ok(const struct sockaddr *sa, socklen_t len);
+
+#endif

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SA_RATELIMIT_H
+#define SA_RATELIMIT_H
+
+#include <stdint.h>
+#include "addr.h"
+
+/*
+ * Token buckets per source address (the port is ignored: a reflection
+ * attack spoofs one victim address, any port), in a fixed-size table so
+ * memory stays bounded however many sources there are. Two sources that
+ * hash to the same slot share a bucket: a limit can only get stricter.
+ */
+struct ratelimit;
+
+struct ratelimit *ratelimit_new(unsigned per_second);
+void ratelimit_free(struct ratelimit *rl);
+/* 1 if a datagram from sa may be answered at now_ms, else 0. */
+int ratelimit_allow(struct ratelimit *rl, const struct sockaddr *sa,
+    socklen_t len, uint64_t now_ms);
+
+#endif

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "notify.h"
+#include "server.h"
+
+/* accept() calls per wake-up: enough to drain a burst, few enough that one
+ * busy listener cannot starve the connections already open. */
+#define SERVER_ACCEPT_BATCH 32
+/* How long accepting pauses when the process is out of file descriptors. */
+#define SERVER_EMFILE_PAUSE_MS 100
+
+struct server_listener {
+	struct server *srv;
+	struct sock *sock;
+	struct event *ev;
+};
+
+struct server {
+	struct server_conf conf;
+	const struct server_ops *ops;
+	void *ctx;
+	struct event_base *base;
+	struct sock *socks;
+	size_t nsocks;
+	struct server_listener *listeners;
+	size_t nlisteners;
+	size_t ndgram;
+	struct event *ev_sigterm, *ev_sigint, *ev_start, *ev_status;
+	struct event *ev_watchdog, *ev_idle, *ev_resume, *ev_deadline;
+	struct server_stats stats;
+	char status_sent[256];
+	struct timeval last_active;
+	bool serving, stopping, paused_cap, paused_fds, accepting;
+};
+
+static struct timeval
+server_ms(unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	return tv;
+}
+
+static void
+server_update_accept(struct server *srv)
+{
+	bool want = srv->serving && !srv->stopping && !srv->paused_cap &&
+	    !srv->paused_fds;
+	size_t i;
+
+	if (want == srv->accepting)
+		return;
+	for (i = 0; i < srv->nlisteners; i++) {
+		if (want)
+			event_add(srv->listeners[i].ev, NULL);
+		else
+			event_del(srv->listeners[i].ev);
+	}
+	srv->accepting = want;
+}
+
+static void
+server_status_text(struct server *srv, char *buf, size_t len)
+{
+	const struct server_stats *st = &srv->stats;
+	int n;
+
+	n = snprintf(buf, len, "%s%u connections open, %llu total, "
+	    "%llu bytes in, %llu bytes out, %llu datagrams",
+	    srv->stopping ? "Stopping: " : "",
+	    st->conns_open, (unsigned long long)st->conns_total,
+	    (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
+	    (unsigned long long)st->datagrams);
+	if (n > 0 && (size_t)n < len && srv->ops->status)
+		srv->ops->status(srv, buf + n, len - (size_t)n);
+}
+
+/* STATUS= at most once a second, and only when something changed. */
+static void
+server_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	char buf[sizeof(srv->status_sent)];
+
+	(void)fd;
+	(void)what;
+	server_status_text(srv, buf, sizeof(buf));
+	if (strcmp(buf, srv->status_sent) == 0)
+		return;
+	memcpy(srv->status_sent, buf, sizeof(buf));
+	if (notify_status(buf) < 0)
+		log_debug("sd_notify STATUS failed, ignoring");
+}
+
+static void
+server_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (notify_watchdog() < 0)
+		log_debug("sd_notify WATCHDOG=1 failed, ignoring");
+}
+
+static void
+server_exit(struct server *srv, const char *why)
+{
+	char buf[sizeof(srv->status_sent)];
+
+	snprintf(buf, sizeof(buf), "%s", why);
+	if (notify_stopping(buf) < 0)
+		log_debug("sd_notify STOPPING=1 failed, ignoring");
+	event_base_loopexit(srv->base, NULL);
+}
+
+static void
+server_check_done(struct server *srv)
+{
+	if (srv->stats.conns_open > 0)
+		return;
+	if (srv->stopping) {
+		log_info("all connections closed, exiting");
+		event_base_loopexit(srv->base, NULL);
+	} else if (srv->serving && srv->nlisteners == 0 && srv->ndgram == 0) {
+		/* Accept=yes or OpenFile=: nothing left to serve. */
+		log_info("last connection closed, exiting");
+		server_exit(srv, "Last connection closed");
+	}
+}
+
+static void
+server_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval now, idle, left;
+
+	(void)fd;
+	(void)what;
+	event_base_gettimeofday_cached(srv->base, &now);
+	timersub(&now, &srv->last_active, &idle);
+	left = server_ms(srv->conf.exit_idle_ms);
+	if (srv->stats.conns_open == 0 && !timercmp(&idle, &left, <)) {
+		log_info("idle for %u.%03u s, exiting (--exit-idle)",
+		    srv->conf.exit_idle_ms / 1000, srv->conf.exit_idle_ms % 1000);
+		server_exit(srv, "Idle, exiting");
+		return;
+	}
+	/* Busy: check again when the idle period could next run out. */
+	if (srv->stats.conns_open == 0)
+		timersub(&left, &idle, &left);
+	evtimer_add(srv->ev_idle, &left);
+}
+
+void
+server_touch(struct server *srv)
+{
+	event_base_gettimeofday_cached(srv->base, &srv->last_active);
+}
+
+static void
+server_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	srv->paused_fds = false;
+	server_update_accept(srv);
+}
+
+static void
+server_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct server_listener *l = arg;
+	struct server *srv = l->srv;
+	char peer[ADDR_STRLEN + 48];
+	union addr_any a;
+	socklen_t len;
+	int i, fd;
+
+	(void)what;
+	for (i = 0; i < SERVER_ACCEPT_BATCH; i++) {
+		if (srv->stats.conns_open >= srv->conf.max_conns) {
+			log_warning("%u connections open (--max-connections): "
+			    "pausing accept until one closes",
+			    srv->stats.conns_open);
+			srv->paused_cap = true;
+			server_update_accept(srv);
+			return;
+		}
+		len = sizeof(a);
+		fd = accept4(lfd, &a.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			switch (errno) {
+			case EAGAIN:
+				return;
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+			case EPERM:
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM: {
+				/* Retrying at once would spin: the listener
+				 * stays readable until we can take the fd. */
+				struct timeval tv = server_ms(SERVER_EMFILE_PAUSE_MS);
+
+				log_warning("%s (fd %d): accept: %s: pausing "
+				    "accept for %d ms", l->sock->name, lfd,
+				    strerror(errno), SERVER_EMFILE_PAUSE_MS);
+				srv->paused_fds = true;
+				server_update_accept(srv);
+				evtimer_add(srv->ev_resume, &tv);
+				return;
+			}
+			default:
+				log_error("%s (fd %d): accept: %s", l->sock->name,
+				    lfd, strerror(errno));
+				return;
+			}
+		}
+		addr_format(&a.sa, len, peer, ADDR_STRLEN);
+		if (a.sa.sa_family == AF_UNIX) {
+			struct ucred cred;
+			socklen_t clen = sizeof(cred);
+
+			/* Unix clients are usually unnamed: who they are is
+			 * in their credentials. */
+			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+			    &clen) == 0) {
+				size_t pl = strlen(peer);
+
+				snprintf(peer + pl, sizeof(peer) - pl,
+				    " (pid %d, uid %u)", (int)cred.pid,
+				    (unsigned)cred.uid);
+			}
+		}
+		srv->stats.conns_open++;
+		srv->stats.conns_total++;
+		server_touch(srv);
+		srv->ops->conn_new(srv, l->sock, fd, peer);
+	}
+}
+
+void
+server_conn_closed(struct server *srv)
+{
+	srv->stats.conns_open--;
+	server_touch(srv);
+	if (srv->paused_cap && srv->stats.conns_open < srv->conf.max_conns) {
+		log_info("%u connections open: accepting again",
+		    srv->stats.conns_open);
+		srv->paused_cap = false;
+		server_update_accept(srv);
+	}
+	server_check_done(srv);
+}
+
+static void
+server_shutdown_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	log_warning("%u connections still open %u ms after the stop request "
+	    "(--shutdown-timeout): exiting anyway", srv->stats.conns_open,
+	    srv->conf.shutdown_timeout_ms);
+	event_base_loopexit(srv->base, NULL);
+}
+
+static void
+server_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tv = server_ms(srv->conf.shutdown_timeout_ms);
+	size_t i;
+
+	(void)what;
+	if (srv->stopping) {
+		log_info("%s received again, still waiting for %u connections",
+		    strsignal((int)sig), srv->stats.conns_open);
+		return;
+	}
+	log_info("%s received: no new connections, finishing %u open ones",
+	    strsignal((int)sig), srv->stats.conns_open);
+	srv->stopping = true;
+	if (notify_stopping("Stopping: finishing open connections") < 0)
+		log_debug("sd_notify STOPPING=1 failed, ignoring");
+	server_update_accept(srv);
+	/* Close listeners now: under systemd, new clients then queue on the
+	 * socket unit for the next instance instead of being accepted here. */
+	for (i = 0; i < srv->nlisteners; i++) {
+		event_free(srv->listeners[i].ev);
+		srv->listeners[i].ev = NULL;
+		close(srv->listeners[i].sock->fd);
+		srv->listeners[i].sock->fd = -1;
+	}
+	srv->nlisteners = 0;
+	if (srv->serving && srv->ops->shutdown)
+		srv->ops->shutdown(srv);
+	if (srv->stats.conns_open == 0)
+		event_base_loopexit(srv->base, NULL);
+	else
+		evtimer_add(srv->ev_deadline, &tv);
+}
+
+static void
+server_start(struct server *srv)
+{
+	char status[sizeof(srv->status_sent)];
+	size_t i;
+	int r;
+
+	srv->serving = true;
+	server_touch(srv);
+	for (i = 0; i < srv->nsocks; i++) {
+		struct sock *s = &srv->socks[i];
+
+		if (s->fd < 0 || s->listening)
+			continue;
+		if (s->type == SOCK_DGRAM) {
+			r = srv->ops->dgram_new(srv, s);
+			if (r < 0)
+				log_error("%s (fd %d): cannot serve: %s", s->name,
+				    s->fd, strerror(-r));
+			else
+				srv->ndgram++;
+		} else {
+			char peer[ADDR_STRLEN];
+			union addr_any a;
+			socklen_t len = sizeof(a);
+			int fd = s->fd;
+
+			if (getpeername(fd, &a.sa, &len) < 0)
+				len = 0;
+			addr_format(&a.sa, len, peer, sizeof(peer));
+			/* The module owns the connection now. */
+			s->fd = -1;
+			srv->stats.conns_open++;
+			srv->stats.conns_total++;
+			srv->ops->conn_new(srv, s, fd, peer);
+		}
+	}
+	server_update_accept(srv);
+	snprintf(status, sizeof(status), "Serving %zu sockets", srv->nsocks);
+	if (notify_ready(status) < 0)
+		log_warning("sd_notify READY=1 failed, ignoring");
+	log_debug("ready: %s", status);
+	server_check_done(srv);
+}
+
+static void
+server_start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	server_start(arg);
+}
+
+/* The default soft limit (1024) is for select(); epoll has no such
+ * problem, and the connection cap is the limit that matters. */
+static void
+server_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_debug("cannot raise RLIMIT_NOFILE, ignoring");
+	}
+}
+
+struct server *
+server_new(const struct server_conf *conf, const struct server_ops *ops,
+    void *ctx, struct sock *socks, size_t nsocks)
+{
+	struct server *srv;
+	size_t i;
+
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return NULL;
+	srv->conf = *conf;
+	srv->ops = ops;
+	srv->ctx = ctx;
+	srv->socks = socks;
+	srv->nsocks = nsocks;
+	signal(SIGPIPE, SIG_IGN);
+	server_raise_nofile();
+	srv->base = event_base_new();
+	srv->listeners = calloc(nsocks ? nsocks : 1, sizeof(*srv->listeners));
+	if (!srv->base || !srv->listeners)
+		goto fail;
+	for (i = 0; i < nsocks; i++) {
+		struct server_listener *l = &srv->listeners[srv->nlisteners];
+
+		if (!socks[i].listening)
+			continue;
+		l->srv = srv;
+		l->sock = &socks[i];
+		l->ev = event_new(srv->base, socks[i].fd, EV_READ | EV_PERSIST,
+		    server_accept_cb, l);
+		if (!l->ev)
+			goto fail;
+		srv->nlisteners++;
+	}
+	srv->ev_sigterm = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
+	srv->ev_sigint = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
+	srv->ev_start = evtimer_new(srv->base, server_start_cb, srv);
+	srv->ev_status = event_new(srv->base, -1, EV_PERSIST, server_status_cb, srv);
+	srv->ev_watchdog = event_new(srv->base, -1, EV_PERSIST,
+	    server_watchdog_cb, srv);
+	srv->ev_idle = evtimer_new(srv->base, server_idle_cb, srv);
+	srv->ev_resume = evtimer_new(srv->base, server_resume_cb, srv);
+	srv->ev_deadline = evtimer_new(srv->base, server_shutdown_deadline_cb, srv);
+	if (!srv->ev_sigterm || !srv->ev_sigint || !srv->ev_start ||
+	    !srv->ev_status || !srv->ev_watchdog || !srv->ev_idle ||
+	    !srv->ev_resume || !srv->ev_deadline)
+		goto fail;
+	return srv;
+fail:
+	server_free(srv);
+	return NULL;
+}
+
+int
+server_run(struct server *srv)
+{
+	struct timeval tv;
+	uint64_t wd;
+
+	evsignal_add(srv->ev_sigterm, NULL);
+	evsignal_add(srv->ev_sigint, NULL);
+	if (notify_enabled()) {
+		tv = server_ms(1000);
+		evtimer_add(srv->ev_status, &tv);
+	}
+	wd = notify_watchdog_usec();
+	if (wd > 0) {
+		tv.tv_sec = (time_t)(wd / 2 / 1000000);
+		tv.tv_usec = (suseconds_t)(wd / 2 % 1000000);
+		evtimer_add(srv->ev_watchdog, &tv);
+		log_debug("watchdog: pinging every %llu us",
+		    (unsigned long long)(wd / 2));
+	}
+	if (srv->conf.exit_idle_ms > 0) {
+		tv = server_ms(srv->conf.exit_idle_ms + srv->conf.start_sleep_ms);
+		evtimer_add(srv->ev_idle, &tv);
+	}
+	if (srv->conf.start_sleep_ms > 0) {
+		log_info("waiting %u ms before serving (--start-sleep)",
+		    srv->conf.start_sleep_ms);
+		tv = server_ms(srv->conf.start_sleep_ms);
+		evtimer_add(srv->ev_start, &tv);
+	} else {
+		server_start(srv);
+	}
+	if (event_base_dispatch(srv->base) < 0) {
+		log_error("event loop failed");
+		return 1;
+	}
+	return 0;
+}
+
+void
+server_free(struct server *srv)
+{
+	struct event *evs[8];
+	size_t i;
+
+	if (!srv)
+		return;
+	evs[0] = srv->ev_deadline;
+	evs[1] = srv->ev_resume;
+	evs[2] = srv->ev_idle;
+	evs[3] = srv->ev_watchdog;
+	evs[4] = srv->ev_status;
+	evs[5] = srv->ev_start;
+	evs[6] = srv->ev_sigint;
+	evs[7] = srv->ev_sigterm;
+	for (i = 0; i < 8; i++)
+		if (evs[i])
+			event_free(evs[i]);
+	for (i = 0; srv->listeners && i < srv->nlisteners; i++)
+		if (srv->listeners[i].ev)
+			event_free(srv->listeners[i].ev);
+	free(srv->listeners);
+	for (i = 0; i < srv->nsocks; i++)
+		if (srv->socks[i].fd >= 0)
+			close(srv->socks[i].fd);
+	free(srv->socks);
+	if (srv->base)
+		event_base_free(srv->base);
+	free(srv);
+}
+
+struct event_base *
+server_base(struct server *srv)
+{
+	return srv->base;
+}
+
+void *
+server_ctx(struct server *srv)
+{
+	return srv->ctx;
+}
+
+struct server_stats *
+server_stats(struct server *srv)
+{
+	return &srv->stats;
+}
+
+bool
+server_stopping(struct server *srv)
+{
+	return srv->stopping;
+}

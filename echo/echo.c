@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <unistd.h>
+
+#include "echo.h"
+#include "log.h"
+#include "ratelimit.h"
+
+/* Datagrams answered per wake-up before other sockets get a turn. */
+#define ECHO_DGRAM_BATCH 64
+
+struct echo_conn {
+	struct echo *echo;
+	const struct sock *sock;	/* the listener, or the handed-over socket */
+	int fd;
+	struct event *ev;
+	/* Bytes read but not yet written back: only when the peer reads
+	 * slower than it writes, and never more than max_buffer. */
+	char *pend;
+	size_t pend_len, pend_off;
+	uint64_t in, out;
+	LIST_ENTRY(echo_conn) entry;
+	char peer[];
+};
+
+struct echo_dgram {
+	struct echo *echo;
+	const struct sock *sock;
+	struct event *ev;
+	LIST_ENTRY(echo_dgram) entry;
+};
+
+struct echo {
+	struct echo_conf conf;
+	struct server *srv;
+	/* One read buffer for everything: the loop is single-threaded, and
+	 * idle connections then cost no buffer at all. */
+	char *buf;
+	size_t buflen;
+	struct ratelimit *rl;
+	LIST_HEAD(, echo_conn) conns;
+	LIST_HEAD(, echo_dgram) dgrams;
+};
+
+struct echo *
+echo_new(const struct echo_conf *conf)
+{
+	struct echo *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->conf = *conf;
+	e->buflen = conf->max_buffer > conf->max_datagram ?
+	    conf->max_buffer : conf->max_datagram;
+	e->buf = malloc(e->buflen);
+	if (conf->udp_rate)
+		e->rl = ratelimit_new(conf->udp_rate);
+	if (!e->buf || (conf->udp_rate && !e->rl)) {
+		echo_free(e);
+		return NULL;
+	}
+	LIST_INIT(&e->conns);
+	LIST_INIT(&e->dgrams);
+	return e;
+}
+
+static void
+echo_conn_close(struct echo_conn *c, const char *why)
+{
+	struct server *srv = c->echo->srv;
+
+	log_info("%s (fd %d): %s closed%s%s, %llu bytes in, %llu bytes out",
+	    c->sock->name, c->fd, c->peer, why ? ": " : "", why ? why : "",
+	    (unsigned long long)c->in, (unsigned long long)c->out);
+	LIST_REMOVE(c, entry);
+	event_free(c->ev);
+	/* Our side is done: a FIN rather than an RST, so the peer reads
+	 * everything we echoed before it sees the end. */
+	shutdown(c->fd, SHUT_WR);
+	close(c->fd);
+	free(c->pend);
+	free(c);
+	server_conn_closed(srv);
+}
+
+static void echo_conn_cb(evutil_socket_t fd, short what, void *arg);
+static void echo_conn_drain(struct echo_conn *c);
+
+/* Wait for the socket to become readable, or writable if bytes wait. */
+static void
+echo_conn_wait(struct echo_conn *c, short what)
+{
+	event_del(c->ev);
+	event_assign(c->ev, server_base(c->echo->srv), c->fd,
+	    what | EV_PERSIST, echo_conn_cb, c);
+	event_add(c->ev, NULL);
+}
+
+/* Returns 0 when all was written, 1 when bytes remain, -errno on error. */
+static int
+echo_conn_write(struct echo_conn *c, const char *p, size_t n)
+{
+	struct server_stats *st = server_stats(c->echo->srv);
+	ssize_t w;
+
+	w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w < 0) {
+		if (errno != EAGAIN)
+			return -errno;
+		w = 0;
+	}
+	c->out += (size_t)w;
+	st->bytes_out += (size_t)w;
+	if ((size_t)w == n)
+		return 0;
+	if (!c->pend) {
+		c->pend = malloc(c->echo->buflen);
+		if (!c->pend)
+			return -ENOMEM;
+	}
+	/* Stream sockets may take part of it; seqpacket takes all or none. */
+	memmove(c->pend, p + w, n - (size_t)w);
+	c->pend_len = n - (size_t)w;
+	c->pend_off = 0;
+	return 1;
+}
+
+static void
+echo_conn_flush(struct echo_conn *c)
+{
+	const char *p = c->pend + c->pend_off;
+	size_t n = c->pend_len - c->pend_off;
+	struct server_stats *st = server_stats(c->echo->srv);
+	ssize_t w;
+
+	w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w < 0) {
+		if (errno == EAGAIN)
+			return;
+		echo_conn_close(c, strerror(errno));
+		return;
+	}
+	c->out += (size_t)w;
+	st->bytes_out += (size_t)w;
+	c->pend_off += (size_t)w;
+	if (c->pend_off < c->pend_len)
+		return;
+	/* The slow reader caught up: release the memory it pinned. */
+	free(c->pend);
+	c->pend = NULL;
+	c->pend_len = c->pend_off = 0;
+	if (server_stopping(c->echo->srv))
+		echo_conn_drain(c);
+	else
+		echo_conn_wait(c, EV_READ);
+}
+
+/* One read and its echo. Returns 0 to go on reading, 1 when bytes wait
+ * for the peer to read, -1 when the connection is closed. */
+static int
+echo_conn_read(struct echo_conn *c)
+{
+	struct echo *e = c->echo;
+	struct server_stats *st = server_stats(e->srv);
+	size_t max = c->sock->type == SOCK_STREAM ? e->conf.max_buffer :
+	    e->conf.max_datagram;
+	ssize_t n;
+	int r;
+
+	/* MSG_TRUNC: a seqpacket record longer than the buffer reports its
+	 * full length instead of being silently cut. */
+	n = recv(c->fd, e->buf, max, c->sock->type == SOCK_STREAM ? 0 :
+	    MSG_TRUNC);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR) {
+			/* Stopping: all that was received has been echoed. */
+			if (server_stopping(e->srv)) {
+				echo_conn_close(c, NULL);
+				return -1;
+			}
+			return 0;
+		}
+		echo_conn_close(c, strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		echo_conn_close(c, NULL);
+		return -1;
+	}
+	if ((size_t)n > max) {
+		log_warning("%s (fd %d): %s sent a %zd byte record, more than "
+		    "--max-datagram %zu: dropped", c->sock->name, c->fd,
+		    c->peer, n, max);
+		st->dropped++;
+		return 0;
+	}
+	c->in += (size_t)n;
+	st->bytes_in += (size_t)n;
+	r = echo_conn_write(c, e->buf, (size_t)n);
+	if (r < 0) {
+		echo_conn_close(c, strerror(-r));
+		return -1;
+	}
+	if (r > 0) {
+		/* Stop reading until the peer takes what it sent: that is
+		 * the bound on what a peer that never reads can cost us. */
+		echo_conn_wait(c, EV_WRITE);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * After a stop request: read until the socket is empty (then the read
+ * closes it), echoing as we go. A socket that is not yet empty after a
+ * batch stays readable, so the event loop brings us back, and a peer that
+ * never stops sending meets the shutdown deadline instead of a busy loop.
+ */
+static void
+echo_conn_drain(struct echo_conn *c)
+{
+	int i;
+
+	for (i = 0; i < 64; i++)
+		if (echo_conn_read(c) != 0)
+			return;
+}
+
+static void
+echo_conn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct echo_conn *c = arg;
+
+	(void)fd;
+	if (what & EV_WRITE)
+		echo_conn_flush(c);
+	else if (server_stopping(c->echo->srv))
+		echo_conn_drain(c);
+	else
+		(void)echo_conn_read(c);
+}
+
+static void
+echo_conn_new(struct server *srv, const struct sock *s, int fd,
+    const char *peer)
+{
+	struct echo *e = server_ctx(srv);
+	size_t plen = strlen(peer) + 1;
+	struct echo_conn *c;
+
+	e->srv = srv;
+	c = calloc(1, sizeof(*c) + plen);
+	if (c)
+		c->ev = event_new(server_base(srv), fd, EV_READ | EV_PERSIST,
+		    echo_conn_cb, c);
+	if (!c || !c->ev) {
+		log_error("%s (fd %d): %s: out of memory, closing", s->name,
+		    fd, peer);
+		free(c);
+		close(fd);
+		server_conn_closed(srv);
+		return;
+	}
+	c->echo = e;
+	c->sock = s;
+	c->fd = fd;
+	memcpy(c->peer, peer, plen);
+	LIST_INSERT_HEAD(&e->conns, c, entry);
+	log_info("%s (fd %d): connection from %s", s->name, fd, peer);
+	event_add(c->ev, NULL);
+}
+
+static void
+echo_dgram_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct echo_dgram *d = arg;
+	struct echo *e = d->echo;
+	struct server_stats *st = server_stats(e->srv);
+	char peer[ADDR_STRLEN];
+	union addr_any a;
+	socklen_t len;
+	struct timeval now;
+	ssize_t n;
+	int i;
+
+	(void)what;
+	for (i = 0; i < ECHO_DGRAM_BATCH; i++) {
+		len = sizeof(a);
+		/* MSG_TRUNC returns the real size: an oversized datagram is
+		 * dropped whole, never answered with a cut copy. */
+		n = recvfrom(fd, e->buf, e->conf.max_datagram, MSG_TRUNC,
+		    &a.sa, &len);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warning("%s (fd %d): receive: %s",
+				    d->sock->name, fd, strerror(errno));
+			break;
+		}
+		st->datagrams++;
+		st->bytes_in += (size_t)n;
+		if ((size_t)n > e->conf.max_datagram) {
+			st->dropped++;
+			log_debug("%s (fd %d): %zd byte datagram from %s is "
+			    "larger than --max-datagram, dropped",
+			    d->sock->name, fd, n, addr_format(&a.sa, len, peer,
+			    sizeof(peer)));
+			continue;
+		}
+		if (!addr_dgram_source_ok(&a.sa, len)) {
+			st->dropped++;
+			log_debug("%s (fd %d): datagram from %s dropped: %s",
+			    d->sock->name, fd, addr_format(&a.sa, len, peer,
+			    sizeof(peer)), a.sa.sa_family == AF_UNIX ||
+			    len <= sizeof(sa_family_t) ?
+			    "the sender has no address to reply to (bind the "
+			    "client socket)" :
+			    "source port is 0 or a small service port (7, 9, "
+			    "13, 19, 37) that could loop replies");
+			continue;
+		}
+		if (e->rl) {
+			event_base_gettimeofday_cached(server_base(e->srv), &now);
+			if (!ratelimit_allow(e->rl, &a.sa, len,
+			    (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_usec / 1000)) {
+				st->dropped++;
+				log_debug("%s (fd %d): datagram from %s over "
+				    "--udp-rate-limit, dropped", d->sock->name,
+				    fd, addr_format(&a.sa, len, peer,
+				    sizeof(peer)));
+				continue;
+			}
+		}
+		if (log_debug_enabled())
+			log_debug("%s (fd %d): %zd byte datagram from %s",
+			    d->sock->name, fd, n, addr_format(&a.sa, len, peer,
+			    sizeof(peer)));
+		if (sendto(fd, e->buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT,
+		    &a.sa, len) < 0) {
+			/* Datagrams may be lost: a full send buffer drops
+			 * the reply rather than stalling every other peer. */
+			st->dropped++;
+			log_debug("%s (fd %d): reply to %s: %s, dropped",
+			    d->sock->name, fd, addr_format(&a.sa, len, peer,
+			    sizeof(peer)), strerror(errno));
+			continue;
+		}
+		st->bytes_out += (size_t)n;
+	}
+	server_touch(e->srv);
+}
+
+static int
+echo_dgram_new(struct server *srv, const struct sock *s)
+{
+	struct echo *e = server_ctx(srv);
+	struct echo_dgram *d;
+
+	e->srv = srv;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->echo = e;
+	d->sock = s;
+	d->ev = event_new(server_base(srv), s->fd, EV_READ | EV_PERSIST,
+	    echo_dgram_cb, d);
+	if (!d->ev) {
+		free(d);
+		return -ENOMEM;
+	}
+	LIST_INSERT_HEAD(&e->dgrams, d, entry);
+	event_add(d->ev, NULL);
+	return 0;
+}
+
+static void
+echo_dgram_free(struct echo_dgram *d)
+{
+	LIST_REMOVE(d, entry);
+	event_free(d->ev);
+	free(d);
+}
+
+static void
+echo_shutdown(struct server *srv)
+{
+	struct echo *e = server_ctx(srv);
+	struct echo_conn *c, *cn;
+	struct echo_dgram *d;
+
+	/* Datagrams already queued were received: answer them, then stop. */
+	while ((d = LIST_FIRST(&e->dgrams))) {
+		echo_dgram_cb(d->sock->fd, EV_READ, d);
+		echo_dgram_free(d);
+	}
+	/* Connections echo what they already received (the read callback
+	 * closes on EAGAIN once stopping); those blocked on a slow reader
+	 * finish writing first. */
+	for (c = LIST_FIRST(&e->conns); c; c = cn) {
+		cn = LIST_NEXT(c, entry);
+		if (!c->pend)
+			echo_conn_drain(c);
+	}
+}
+
+void
+echo_free(struct echo *e)
+{
+	struct echo_conn *c;
+	struct echo_dgram *d;
+
+	if (!e)
+		return;
+	while ((c = LIST_FIRST(&e->conns))) {
+		LIST_REMOVE(c, entry);
+		event_free(c->ev);
+		close(c->fd);
+		free(c->pend);
+		free(c);
+	}
+	while ((d = LIST_FIRST(&e->dgrams)))
+		echo_dgram_free(d);
+	ratelimit_free(e->rl);
+	free(e->buf);
+	free(e);
+}
+
+const struct server_ops echo_ops = {
+	.conn_new = echo_conn_new,
+	.dgram_new = echo_dgram_new,
+	.shutdown = echo_shutdown,
+	.status = NULL,
+};
