@@ -65,3 +65,7 @@ $(B)/%.o: %.c
 
 clean:
 	rm -rf build build-asan echo/socket-activate-echo
+
+# Each server and tool adds its own rules.
+-include httpd/httpd.mk
+-include tests/bench/bench.mk
