@@ -111,9 +111,17 @@ main(int argc, char *argv[])
 		return 1;
 	while ((c = getopt_long(argc, argv, "l:t:sdhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'l':
+		case 'l': {
+			struct addr_spec spec;
+
+			if (addr_parse(optarg, &spec, err, sizeof(err)) < 0) {
+				fprintf(stderr, PROG ": --listen: %s\n", err);
+				ret = 2;
+				goto out;
+			}
 			listen[nlisten++] = optarg;
 			break;
+		}
 		case OPT_EXIT_IDLE:
 			if ((r = cli_seconds(optarg, 86400 * 365,
 			    &sconf.exit_idle_ms)) < 0)

@@ -1,0 +1,106 @@
+# Shared by every tests/*.bats file. Binaries can be overridden from the
+# environment, so the same tests run against the sanitizer build.
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+ECHO_BIN=${ECHO_BIN:-$REPO/echo/socket-activate-echo}
+TOOLS=$REPO/tests/tools
+
+# A TCP/UDP port nobody listens on right now.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket(socket.AF_INET6); s.bind(("::", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds, or fail.
+wait_for() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@"; do
+		if ((SECONDS >= deadline)); then
+			echo "timed out waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# The servers' log, for assertions and for the output of failing tests.
+LOG() { echo "$BATS_TEST_TMPDIR/server.log"; }
+
+# bg COMMAND...: run in the background with stdout/stderr to the log and
+# fd 3 closed (bats waits for whoever holds it). Sets BG_PID.
+bg() {
+	"$@" >>"$(LOG)" 2>&1 3>&- &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+
+# activate ARGS...: systemd-socket-activate ARGS..., and wait until it
+# listens. The server itself starts on the first connection.
+activate() {
+	bg systemd-socket-activate "$@"
+	wait_for 5 grep -q "Listening on" "$(LOG)"
+}
+
+# launch SPEC... -- COMMAND...: start COMMAND at once with a mix of sockets
+# (tests/tools/listen-fds.py), waiting until it reports READY=1 through a
+# notify socket of ours.
+launch() {
+	start_notify
+	NOTIFY_SOCKET=$NOTIFY_SOCK bg "$TOOLS/listen-fds.py" "$@"
+	wait_for 5 grep -q READY=1 "$NOTIFY_LOG"
+}
+
+# A fake NOTIFY_SOCKET at $NOTIFY_SOCK; messages land in $NOTIFY_LOG, one
+# per line, newlines inside a message shown as "|".
+start_notify() {
+	NOTIFY_LOG=$BATS_TEST_TMPDIR/notify.log
+	NOTIFY_SOCK=$BATS_TEST_TMPDIR/notify.sock
+	if [ ! -S "$NOTIFY_SOCK" ]; then
+		: >"$NOTIFY_LOG"
+		"$TOOLS/notify-recv.py" "$NOTIFY_SOCK" "$NOTIFY_LOG" </dev/null >/dev/null 2>&1 3>&- &
+		BG_PIDS+=("$!")
+		wait_for 5 test -S "$NOTIFY_SOCK"
+	fi
+}
+
+# pid of the server process started by the last bg/activate/launch: the
+# activator execs the server, so it is the same process.
+server_pid() { echo "$BG_PID"; }
+
+server_running() { kill -0 "$BG_PID" 2>/dev/null; }
+
+# wait_exit SECONDS: wait for the server to exit; sets STATUS to its code.
+wait_exit() {
+	local deadline=$((SECONDS + $1))
+	while server_running; do
+		if ((SECONDS >= deadline)); then
+			echo "server still running after $1 s" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	wait "$BG_PID" && STATUS=0 || STATUS=$?
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+setup() {
+	BG_PIDS=()
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+teardown() {
+	local p bad=0
+	for p in "${BG_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	# A sanitizer report fails the test whatever it asserted.
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$(LOG)" 2>/dev/null; then
+		echo "sanitizer report in the server log:"
+		bad=1
+	fi
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] || [ "$bad" = 1 ]; then
+		echo "--- server log:"
+		cat "$(LOG)" 2>/dev/null || true
+	fi
+	return "$bad"
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Socket activation with any mix of sockets, like a systemd .socket unit.
+
+systemd-socket-activate makes all sockets of one call the same type and
+execs only on the first connection; a unit can mix TCP, UDP, Unix and
+seqpacket sockets and hand over FIFOs or files. This does the same for tests:
+
+  listen-fds.py SPEC... -- COMMAND [ARGS...]
+
+SPEC is NAME=KIND:ADDRESS with KIND one of tcp4 tcp6 udp4 udp6 unix
+unix-dgram unix-seqpacket (bound, and listening where the type listens),
+fifo, file or netlink (ADDRESS unused). Execs COMMAND at once with
+LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES set, fds from 3 on.
+"""
+import os
+import socket
+import sys
+
+
+def make(kind, addr):
+    if kind in ("tcp4", "udp4", "tcp6", "udp6"):
+        fam = socket.AF_INET if kind.endswith("4") else socket.AF_INET6
+        typ = socket.SOCK_STREAM if kind.startswith("tcp") else socket.SOCK_DGRAM
+        host, _, port = addr.rpartition(":")
+        s = socket.socket(fam, typ)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((host.strip("[]"), int(port)))
+        if typ == socket.SOCK_STREAM:
+            s.listen(128)
+        return s.detach()
+    if kind in ("unix", "unix-dgram", "unix-seqpacket"):
+        typ = {"unix": socket.SOCK_STREAM, "unix-dgram": socket.SOCK_DGRAM,
+               "unix-seqpacket": socket.SOCK_SEQPACKET}[kind]
+        s = socket.socket(socket.AF_UNIX, typ)
+        try:
+            os.unlink(addr)
+        except FileNotFoundError:
+            pass
+        s.bind(addr)
+        if typ != socket.SOCK_DGRAM:
+            s.listen(128)
+        return s.detach()
+    if kind == "fifo":
+        if not os.path.exists(addr):
+            os.mkfifo(addr)
+        return os.open(addr, os.O_RDWR)
+    if kind == "file":
+        return os.open(addr, os.O_RDONLY)
+    if kind == "netlink":
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+        return s.detach()
+    sys.exit(f"listen-fds.py: unknown kind {kind!r}")
+
+
+def main():
+    args = sys.argv[1:]
+    if "--" not in args:
+        sys.exit(__doc__)
+    sep = args.index("--")
+    specs, cmd = args[:sep], args[sep + 1:]
+    fds, names = [], []
+    for spec in specs:
+        name, _, rest = spec.partition("=")
+        kind, _, addr = rest.partition(":")
+        fds.append(make(kind, addr))
+        names.append(name)
+    # Move the fds to 3, 4, ... without clobbering one another.
+    tmp = [os.dup(fd) for fd in fds]
+    for fd in fds:
+        os.close(fd)
+    for i, fd in enumerate(tmp):
+        os.dup2(fd, 3 + i, inheritable=True)
+        os.close(fd)
+    env = dict(os.environ)
+    env["LISTEN_FDS"] = str(len(fds))
+    env["LISTEN_PID"] = str(os.getpid())
+    env["LISTEN_FDNAMES"] = ":".join(names)
+    os.execvpe(cmd[0], cmd, env)
+
+
+main()
