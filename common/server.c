@@ -289,11 +289,11 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (srv->stopping) {
 		log_info("%s received again, still waiting for %u connections",
-		    strsignal((int)sig), srv->stats.conns_open);
+		    sig == SIGINT ? "SIGINT" : "SIGTERM", srv->stats.conns_open);
 		return;
 	}
 	log_info("%s received: no new connections, finishing %u open ones",
-	    strsignal((int)sig), srv->stats.conns_open);
+	    sig == SIGINT ? "SIGINT" : "SIGTERM", srv->stats.conns_open);
 	srv->stopping = true;
 	if (notify_stopping("Stopping: finishing open connections") < 0)
 		log_debug("sd_notify STOPPING=1 failed, ignoring");

@@ -1,0 +1,197 @@
+#!/usr/bin/env bats
+# Starting, readiness, stopping and exiting: what systemd and journalctl see.
+load helpers
+
+@test "without sockets it exits 1 with one line saying how to start it" {
+	run env -u LISTEN_FDS -u LISTEN_PID "$ECHO_BIN"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"no sockets to serve"*"systemd-socket-activate"*"--listen"* ]]
+}
+
+@test "a FIFO passed as fd 3 is refused, naming the fd, its name and what it is" {
+	run "$TOOLS/listen-fds.py" myfifo=fifo:$BATS_TEST_TMPDIR/fifo -- "$ECHO_BIN"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'fd 3 ("myfifo") is a FIFO, not a socket'* ]]
+}
+
+@test "a regular file passed as an fd is refused" {
+	echo data >file
+	run "$TOOLS/listen-fds.py" ok=tcp4:127.0.0.1:$(free_port) f=file:$BATS_TEST_TMPDIR/file -- "$ECHO_BIN"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'fd 4 ("f") is a regular file, not a socket'* ]]
+}
+
+@test "a netlink socket is refused as a socket this server does not serve" {
+	run "$TOOLS/listen-fds.py" nl=netlink: -- "$ECHO_BIN"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'fd 3 ("nl") is a netlink raw socket, which this server does not serve'* ]]
+}
+
+@test "unknown options and bad values exit 2 with a hint" {
+	run "$ECHO_BIN" --no-such-option
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--help"* ]]
+	run "$ECHO_BIN" --max-connections 0
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'invalid value for --max-connections: "0" (out of range)'* ]]
+	run "$ECHO_BIN" --listen 300.1.1.1:80
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'invalid address "300.1.1.1:80"'* ]]
+}
+
+@test "--help lists every option and the man page documents each of them" {
+	run "$ECHO_BIN" --help
+	[ "$status" -eq 0 ]
+	opts=$(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u)
+	for o in listen exit-idle max-connections max-buffer max-datagram \
+		udp-rate-limit shutdown-timeout start-sleep sdnotify debug help version; do
+		grep -qx -- "--$o" <<<"$opts"
+	done
+	man=$(sed 's/\\-/-/g' "$REPO/echo/socket-activate-echo.1")
+	for o in $opts; do
+		grep -q -- "$o" <<<"$man" || { echo "man page lacks $o"; false; }
+	done
+}
+
+@test "-V prints the version" {
+	run "$ECHO_BIN" -V
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^socket-activate-echo\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "READY=1 arrives with a STATUS, and SIGTERM sends STOPPING=1 and exits 0" {
+	port=$(free_port)
+	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
+	grep -q 'READY=1|STATUS=Serving 1 sockets' "$NOTIFY_LOG"
+	kill -TERM "$BG_PID"
+	wait_exit 5
+	[ "$STATUS" -eq 0 ]
+	grep -q 'STOPPING=1' "$NOTIFY_LOG"
+}
+
+@test "STATUS reports live counts at most once a second" {
+	port=$(free_port)
+	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
+	timeout 5 socat - tcp4:127.0.0.1:$port <<<"abc" >/dev/null
+	wait_for 5 grep -q 'STATUS=0 connections open, 1 total, 4 bytes in, 4 bytes out, 0 datagrams' "$NOTIFY_LOG"
+	sleep 2.2
+	# No change, no repeat.
+	[ "$(grep -c 'STATUS=0 connections open' "$NOTIFY_LOG")" -eq 1 ]
+}
+
+@test "WATCHDOG=1 is sent at half of WATCHDOG_USEC" {
+	port=$(free_port)
+	start_notify
+	NOTIFY_SOCKET=$NOTIFY_SOCK WATCHDOG_USEC=400000 bg "$TOOLS/listen-fds.py" \
+		tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
+	wait_for 5 grep -q READY=1 "$NOTIFY_LOG"
+	wait_for 3 eval '[ "$(grep -c WATCHDOG=1 "$NOTIFY_LOG")" -ge 3 ]'
+	first=$(grep WATCHDOG=1 "$NOTIFY_LOG" | sed -n 1p | cut -d' ' -f1)
+	third=$(grep WATCHDOG=1 "$NOTIFY_LOG" | sed -n 3p | cut -d' ' -f1)
+	gap=$(( (third - first) / 2 ))
+	# 200 ms apart, with scheduling slack.
+	[ "$gap" -ge 150 ] && [ "$gap" -le 400 ]
+}
+
+@test "-t 1 delays READY=1 and serving by at least a second" {
+	port=$(free_port)
+	start_notify
+	t0=$(python3 -c 'import time; print(int(time.monotonic() * 1000))')
+	NOTIFY_SOCKET=$NOTIFY_SOCK bg "$TOOLS/listen-fds.py" tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN" -t 1
+	wait_for 5 grep -q READY=1 "$NOTIFY_LOG"
+	t1=$(grep READY=1 "$NOTIFY_LOG" | cut -d' ' -f1)
+	[ $((t1 - t0)) -ge 1000 ]
+}
+
+@test "SIGTERM with a connected client: the bytes it already sent come back, exit 0" {
+	port=$(free_port)
+	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
+	run timeout 10 python3 - "$port" "$BG_PID" <<'PY'
+import os, signal, socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"first\n")
+assert s.recv(100) == b"first\n"
+s.sendall(b"x" * 100000)
+os.kill(pid, signal.SIGTERM)
+got = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    got += b
+print(len(got))
+PY
+	[ "$status" -eq 0 ]
+	[ "$output" = 100000 ]
+	wait_exit 5
+	[ "$STATUS" -eq 0 ]
+	grep -q "SIGTERM\|Terminated" "$(LOG)"
+}
+
+@test "after SIGTERM, an open connection with nothing received is closed at once" {
+	port=$(free_port)
+	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
+	exec 5<>/dev/tcp/127.0.0.1/$port
+	wait_for 5 grep -q "connection from" "$(LOG)"
+	kill -TERM "$BG_PID"
+	wait_exit 2
+	[ "$STATUS" -eq 0 ]
+	# The client sees an orderly end of stream.
+	run timeout 2 cat <&5
+	[ "$status" -eq 0 ]
+	exec 5>&-
+}
+
+@test "after SIGTERM, a client that never reads its echo is cut at --shutdown-timeout" {
+	port=$(free_port)
+	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN" --shutdown-timeout 0.5
+	# Fill both directions: the server stops reading once its reply is stuck.
+	head -c 20M /dev/zero >big
+	timeout 10 socat -u OPEN:big tcp4:127.0.0.1:$port 3>&- &
+	BG_PIDS+=("$!")
+	wait_for 5 grep -q "connection from" "$(LOG)"
+	sleep 0.5
+	kill -TERM "$BG_PID"
+	wait_exit 3
+	[ "$STATUS" -eq 0 ]
+	grep -q "1 connections still open 500 ms after the stop request" "$(LOG)"
+}
+
+@test "--exit-idle exits 0 when idle, and the next activation serves again" {
+	port=$(free_port)
+	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN" --exit-idle 0.5
+	[ "$(timeout 5 socat - tcp4:127.0.0.1:$port <<<one)" = one ]
+	wait_exit 5
+	[ "$STATUS" -eq 0 ]
+	grep -q "idle for 0.500 s, exiting" "$(LOG)"
+	# What systemd does on the next connection: start it again.
+	: >"$NOTIFY_LOG"
+	NOTIFY_SOCKET=$NOTIFY_SOCK bg "$TOOLS/listen-fds.py" tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN" --exit-idle 0.5
+	wait_for 5 grep -q READY=1 "$NOTIFY_LOG"
+	[ "$(timeout 5 socat - tcp4:127.0.0.1:$port <<<two)" = two ]
+}
+
+@test "--exit-idle does not exit while a connection is open" {
+	port=$(free_port)
+	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN" --exit-idle 0.3
+	exec 5<>/dev/tcp/127.0.0.1/$port
+	sleep 1
+	server_running
+	exec 5>&-
+	wait_exit 5
+	[ "$STATUS" -eq 0 ]
+}
+
+@test "under the journal, lines carry sd-daemon priority prefixes" {
+	port=$(free_port)
+	# JOURNAL_STREAM names the device:inode of stderr, as systemd sets it.
+	touch "$(LOG)"
+	js=$(stat -c '%d:%i' "$(LOG)")
+	JOURNAL_STREAM=$js bg "$TOOLS/listen-fds.py" tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
+	wait_for 5 grep -q "listening" "$(LOG)"
+	grep -q '^<6>tcp (fd 3): IPv4 stream socket' "$(LOG)"
+	run env JOURNAL_STREAM=0:0 "$ECHO_BIN"
+	[[ "$output" == "socket-activate-echo: error: no sockets"* ]]
+}
