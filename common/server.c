@@ -39,6 +39,7 @@ struct server {
 	char status_sent[256];
 	struct timeval last_active;
 	bool serving, stopping, paused_cap, paused_fds, accepting;
+	bool fds_warned;	/* one warning per out-of-fds episode */
 };
 
 static struct timeval
@@ -215,9 +216,13 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 				 * stays readable until we can take the fd. */
 				struct timeval tv = server_ms(SERVER_EMFILE_PAUSE_MS);
 
-				log_warning("%s (fd %d): accept: %s: pausing "
-				    "accept for %d ms", l->sock->name, lfd,
-				    strerror(errno), SERVER_EMFILE_PAUSE_MS);
+				if (!srv->fds_warned)
+					log_warning("%s (fd %d): accept: %s: "
+					    "pausing accept for %d ms at a time "
+					    "until a descriptor is free",
+					    l->sock->name, lfd, strerror(errno),
+					    SERVER_EMFILE_PAUSE_MS);
+				srv->fds_warned = true;
 				srv->paused_fds = true;
 				server_update_accept(srv);
 				evtimer_add(srv->ev_resume, &tv);
@@ -228,6 +233,11 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 				    lfd, strerror(errno));
 				return;
 			}
+		}
+		if (srv->fds_warned) {
+			log_info("%s (fd %d): descriptors available again, "
+			    "accepting", l->sock->name, lfd);
+			srv->fds_warned = false;
 		}
 		addr_format(&a.sa, len, peer, ADDR_STRLEN);
 		if (a.sa.sa_family == AF_UNIX) {

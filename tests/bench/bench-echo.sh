@@ -5,7 +5,8 @@
 #
 # Env: ECHO_BIN (our server, default echo/socket-activate-echo), BENCH_QUICK=1
 # (short smoke run), BENCH_BULK_BYTES (bulk size, K/M/G suffixes ok),
-# BENCH_SECS (seconds per timed test), BENCH_NOPIN=1 (no taskset, to see its effect).
+# BENCH_SECS (seconds per timed test), BENCH_REPEAT (runs per test; the table
+# shows medians), BENCH_NOPIN=1 (no taskset, to see its effect).
 # Traffic stays on 127.0.0.1 and Unix sockets in a private temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/../.." # repo root: default paths are relative to it
@@ -14,9 +15,9 @@ ECHO_BIN=${ECHO_BIN:-echo/socket-activate-echo}
 REF_BIN=tests/bench/ref-echo
 LOAD=tests/bench/echo-load
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-    BULK=${BENCH_BULK_BYTES:-64M} SECS=${BENCH_SECS:-1} HOLD=1
+    BULK=${BENCH_BULK_BYTES:-64M} SECS=${BENCH_SECS:-1} REPEAT=${BENCH_REPEAT:-1} HOLD=1
 else
-    BULK=${BENCH_BULK_BYTES:-1G} SECS=${BENCH_SECS:-5} HOLD=3
+    BULK=${BENCH_BULK_BYTES:-1G} SECS=${BENCH_SECS:-3} REPEAT=${BENCH_REPEAT:-3} HOLD=3
 fi
 IDLE_CONNS=1000 PP_CONNS=50 UDP_SOCKS=50
 
@@ -29,7 +30,7 @@ command -v systemd-socket-activate >/dev/null || { echo "bench-echo: needs syste
 # scheduler decisions nor migrations between runs move the numbers around.
 if [ "${BENCH_NOPIN:-0}" != 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
     PIN_SRV=(taskset -c 0) PIN_CLI=(taskset -c 1) PIN_SAME=(taskset -c 0)
-    echo "bench-echo: pinning server to CPU 0 and load generator to CPU 1 (taskset)"
+    echo "bench-echo: pinning servers to CPU 0 and the load generator to CPU 1 (taskset)"
 else
     PIN_SRV=() PIN_CLI=() PIN_SAME=()
     echo "bench-echo: NOT pinning (BENCH_NOPIN=1, fewer than 2 CPUs, or no taskset)"
@@ -45,30 +46,27 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM # run the EXIT trap on ^C too
-
-declare -A R # R[label:metric]=value
-
-# Start $1 under systemd-socket-activate, pinned, in the background; $2... are
-# its -l/-d arguments. Sets SRV_PID; the pid stays the same through both execs
-# (taskset, then systemd-socket-activate exec the server in place).
-start_server() {
-    local bin=$1
-    SRV_LOG=$TMP/$(basename "$1").$RANDOM.log
-    shift
-    "${PIN_SRV[@]}" systemd-socket-activate "$@" "$bin" </dev/null >"$SRV_LOG" 2>&1 &
-    SRV_PID=$!
-    PIDS+=("$SRV_PID")
-}
-
-# Kill one of our background processes and forget it, so the exit trap never
-# signals a pid that may have been reused since.
-stop() {
-    kill "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
+# Drop a reaped pid from the kill list: the exit trap must not signal a recycled pid.
+forget() {
     local keep=() p
     for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
     PIDS=("${keep[@]}")
+}
+trap 'exit 130' INT TERM # run the EXIT trap on ^C too
+
+declare -A R    # R[label:test.metric]="value value ..." (one per repetition)
+declare -A SRV  # SRV[label]=pid of the stream server, SRV[label.udp]=of the datagram one
+declare -A ADDR # ADDR[label.tcp|unix|udp]=address for echo-load
+
+# Start $1 under systemd-socket-activate, pinned, in the background; $3... are
+# its -l/-d arguments. SRV[$2] gets the pid, which stays the same through both
+# execs (taskset, then systemd-socket-activate exec the server in place).
+start_server() {
+    local bin=$1 key=$2
+    shift 2
+    "${PIN_SRV[@]}" systemd-socket-activate "$@" "$bin" </dev/null >"$TMP/$key.log" 2>&1 &
+    SRV[$key]=$!
+    PIDS+=("$!")
 }
 
 # Wait until a 127.0.0.1 port is bound (kernel tables: no ss/netstat needed). $1 tcp|udp.
@@ -84,102 +82,119 @@ wait_bound() {
 }
 
 # systemd-socket-activate execs the server only on first traffic: wait for that
-# exec so RSS and timings are the server's, not the activator's.
+# exec so RSS and timings are the server's, not the activator's. $1 SRV key.
 wait_exec() {
     for _ in $(seq 100); do
-        case $(readlink "/proc/$SRV_PID/exe" 2>/dev/null) in
+        case $(readlink "/proc/${SRV[$1]}/exe" 2>/dev/null) in
         */systemd-socket-activate | "") sleep 0.05 ;;
         *) return 0 ;;
         esac
     done
-    echo "bench-echo: server never exec'd; activator log:" >&2
-    cat "$SRV_LOG" >&2
+    echo "bench-echo: $1 server never exec'd; activator log:" >&2
+    cat "$TMP/$1.log" >&2
     return 1
 }
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SRV_PID/status"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/${SRV[$1]}/status"; }
 
-# Run the load generator (bounded by timeout too, in case a server wedges) and
-# store RESULT fields: client LABEL:NAME KEY[=METRIC]... -- ARGS...
-client() {
-    local key=$1 out fields=()
-    shift
-    while [ "$1" != -- ]; do fields+=("$1"); shift; done
-    shift
-    if out=$(timeout $((${SECS%.*} + 120)) "${PIN[@]}" "$LOAD" "$@"); then
-        echo "$out" | grep -v '^RESULT'
-        for f in "${fields[@]}"; do
-            R[$key.${f%%=*}]=$(echo "$out" | sed -n "s/^RESULT.* ${f#*=}=\([^ ]*\).*/\1/p")
-        done
-    else
-        echo "$out"
-        echo "bench-echo: FAILED: echo-load $*" >&2
-    fi
-}
-
-bench_one() {
+# Both servers run side by side for the whole bench (idle one costs nothing),
+# so each test can alternate between them and slow phases of a shared host
+# hit both alike.
+start_all() {
     local label=$1 bin=$2 port uport sock=$TMP/$1.sock
-    echo
-    echo "=== $label: $bin"
     port=$("$LOAD" freeport tcp)
     uport=$("$LOAD" freeport udp)
-    PIN=("${PIN_CLI[@]}")
-
+    ADDR[$label.tcp]=tcp:127.0.0.1:$port ADDR[$label.unix]=unix:$sock ADDR[$label.udp]=udp:127.0.0.1:$uport
     # Stream sockets: TCP and Unix in one activation, like a .socket unit with two ListenStream=.
-    start_server "$bin" -l "127.0.0.1:$port" -l "$sock"
+    start_server "$bin" "$label" -l "127.0.0.1:$port" -l "$sock"
+    # UDP: a second activation, because -d makes every socket of one invocation a datagram one.
+    start_server "$bin" "$label.udp" -d -l "127.0.0.1:$uport"
     wait_bound tcp "$port"
     for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-    "$LOAD" idle "tcp:127.0.0.1:$port" -c 1 -t 0 >/dev/null # first connection: the exec
-    wait_exec
-    sleep 0.5
-    R[$label:rss_idle]=$(rss_kb)
-    echo "RSS idle: ${R[$label:rss_idle]} kB"
+    wait_bound udp "$uport"
+    "$LOAD" idle "${ADDR[$label.tcp]}" -c 1 -t 0 >/dev/null                 # first connection: the exec
+    "$LOAD" udp "${ADDR[$label.udp]}" -c 1 -t 0.2 >/dev/null || true # same for the datagram server
+    wait_exec "$label"
+    wait_exec "$label.udp"
+}
 
-    "${PIN_CLI[@]}" "$LOAD" idle "tcp:127.0.0.1:$port" -c "$IDLE_CONNS" -t "$HOLD" >"$TMP/idle.out" &
-    local idle_pid=$!
+measure_rss() {
+    local label=$1 idle_pid
+    sleep 0.5
+    R[$label:rss_idle]=$(rss_kb "$label")
+    "${PIN_CLI[@]}" "$LOAD" idle "${ADDR[$label.tcp]}" -c "$IDLE_CONNS" -t "$HOLD" >"$TMP/idle.out" &
+    idle_pid=$!
     PIDS+=("$idle_pid")
     for _ in $(seq 200); do grep -q READY "$TMP/idle.out" && break; sleep 0.05; done
     sleep 0.2 # let the server settle its bookkeeping for the last connections
-    R[$label:rss_1000]=$(rss_kb)
-    wait "$idle_pid" || echo "bench-echo: FAILED: $IDLE_CONNS idle connections" >&2
-    stop "$idle_pid"
-    echo "RSS with $IDLE_CONNS idle TCP connections: ${R[$label:rss_1000]} kB"
-
-    for t in tcp unix; do
-        local a=tcp:127.0.0.1:$port
-        [ $t = unix ] && a=unix:$sock
-        client "$label:${t}_bulk" MBps=recv_MBps -- bulk "$a" -n "$BULK"
-        client "$label:${t}_pp1" rtt=rtt_per_s p50=p50_us p99=p99_us -- pingpong "$a" -c 1 -t "$SECS"
-        client "$label:${t}_pp$PP_CONNS" rtt=rtt_per_s p50=p50_us p99=p99_us -- pingpong "$a" -c "$PP_CONNS" -t "$SECS"
-    done
-    # Same test with both on one CPU: across vCPUs a lone round trip mostly
-    # measures the wake-up of an idle vCPU; on one CPU it shows the server's cost.
-    PIN=("${PIN_SAME[@]}")
-    client "$label:tcp_pp1same" rtt=rtt_per_s p50=p50_us p99=p99_us -- pingpong "tcp:127.0.0.1:$port" -c 1 -t "$SECS"
-    PIN=("${PIN_CLI[@]}")
-    stop "$SRV_PID"
-
-    # UDP: a second activation, because -d makes every socket of one invocation a datagram one.
-    start_server "$bin" -d -l "127.0.0.1:$uport"
-    wait_bound udp "$uport"
-    "$LOAD" udp "udp:127.0.0.1:$uport" -c 1 -t 0.2 >/dev/null || true # warm-up: the exec
-    wait_exec
-    client "$label:udp" dps=dgrams_per_s lost=losses -- udp "udp:127.0.0.1:$uport" -c "$UDP_SOCKS" -t "$SECS"
-    stop "$SRV_PID"
+    R[$label:rss_1000]=$(rss_kb "$label")
+    wait "$idle_pid" || echo "bench-echo: FAILED: $IDLE_CONNS idle connections to $label" >&2
+    forget "$idle_pid"
+    echo "[$label] RSS idle ${R[$label:rss_idle]} kB, with $IDLE_CONNS idle TCP connections ${R[$label:rss_1000]} kB"
 }
 
-bench_one ours "$ECHO_BIN"
-bench_one ref "$REF_BIN"
+# One test: NAME|METRIC=RESULT_KEY ...|MODE TRANSPORT ARGS...|same (optional:
+# client on the servers' CPU). Across vCPUs a lone round trip mostly measures
+# the wake-up of an idle vCPU; on one CPU it shows the per-message server cost.
+TESTS=()
+for t in tcp unix; do
+    TESTS+=("${t}_bulk|MBps=recv_MBps|bulk $t -n $BULK")
+    for c in 1 $PP_CONNS; do
+        TESTS+=("${t}_pp$c|rtt=rtt_per_s p50=p50_us p99=p99_us|pingpong $t -c $c -t $SECS")
+    done
+done
+TESTS+=("tcp_pp1same|rtt=rtt_per_s p50=p50_us|pingpong tcp -c 1 -t $SECS|same")
+TESTS+=("udp|dps=dgrams_per_s lost=losses|udp udp -c $UDP_SOCKS -t $SECS")
 
+# Run one test against one server (bounded by timeout too, in case a server
+# wedges) and append its RESULT fields to R.
+run_test() {
+    local label=$1 name fields args same out f v mode transport
+    IFS='|' read -r name fields args same <<<"$2"
+    read -r mode transport args <<<"$args"
+    local pin=("${PIN_CLI[@]}")
+    [ "$same" = same ] && pin=("${PIN_SAME[@]}")
+    # shellcheck disable=SC2086 # args is a word list on purpose
+    if out=$(timeout $((${SECS%.*} + 120)) "${pin[@]}" "$LOAD" "$mode" "${ADDR[$label.$transport]}" $args); then
+        echo "$out" | grep -v '^RESULT' | sed "s/^/[$label] /"
+        for f in $fields; do
+            v=$(echo "$out" | sed -n "s/^RESULT.* ${f#*=}=\([^ ]*\).*/\1/p")
+            R[$label:$name.${f%%=*}]+=" $v"
+        done
+    else
+        echo "$out"
+        echo "bench-echo: FAILED: echo-load $mode ${ADDR[$label.$transport]} $args" >&2
+    fi
+}
+
+echo "ours: $ECHO_BIN"
+echo "reference: $REF_BIN"
+start_all ours "$ECHO_BIN"
+start_all ref "$REF_BIN"
+measure_rss ours
+measure_rss ref
+for rep in $(seq "$REPEAT"); do
+    echo "--- run $rep of $REPEAT"
+    order=(ours ref)
+    [ $((rep % 2)) = 0 ] && order=(ref ours) # who goes first must not matter either
+    for t in "${TESTS[@]}"; do
+        for label in "${order[@]}"; do run_test "$label" "$t"; done
+    done
+done
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 row() { # row "metric description" key
-    local o=${R[ours:$2]:-} r=${R[ref:$2]:-}
-    printf '%-44s | %12s | %12s | %s\n' "$1" "${o:-n/a}" "${r:-n/a}" \
+    local o r
+    o=$(median <<<"${R[ours:$2]:-}")
+    r=$(median <<<"${R[ref:$2]:-}")
+    printf '%-42s | %12s | %12s | %s\n' "$1" "${o:-n/a}" "${r:-n/a}" \
         "$(awk -v o="$o" -v r="$r" 'BEGIN { if (o != "" && r != "" && r + 0 != 0) printf "%.2f", o / r; else print "n/a" }')"
 }
 echo
-echo "bulk $BULK per run, $SECS s per timed test; latency and RSS: lower is better; ratio = ours/reference"
-printf '%-44s | %12s | %12s | %s\n' metric ours reference ratio
-printf -- '---------------------------------------------+--------------+--------------+------\n'
+echo "bulk $BULK per run, $SECS s per timed test, median of $REPEAT runs; ratio = ours/reference"
+echo "(throughput: higher is better; latency, losses, RSS: lower is better)"
+printf '%-42s | %12s | %12s | %s\n' metric ours reference ratio
+printf -- '-------------------------------------------+--------------+--------------+------\n'
 for t in tcp unix; do
     row "$t bulk echo MB/s" "${t}_bulk.MBps"
     for c in 1 $PP_CONNS; do
