@@ -4,21 +4,22 @@ VERSION = 0.1.0
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
+INSTALL ?= install
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
-# Build variants share the rules and differ in flags and output directory:
-#   make                    -> build/
-#   make SANITIZE=1         -> build-asan/ (ASan + UBSan)
-#   make WERROR=1           -> warnings are errors (CI)
+# Build variants share these rules and differ in flags and directory:
+#   make                -> build/ (binaries beside their sources)
+#   make SANITIZE=1     -> build-asan/ (ASan + UBSan, binaries in build-asan/)
+#   make WERROR=1       -> warnings are errors (CI)
 ifeq ($(SANITIZE),1)
-B ?= build-asan
+B = build-asan
 override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 override LDFLAGS += -fsanitize=address,undefined
 else
-B ?= build
+B = build
 endif
 
 WARN = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -36,36 +37,75 @@ override LDLIBS += $(DEPS_LIBS) -lm
 
 COMMON_SRC = common/log.c common/addr.c common/activate.c common/notify.c \
 	common/server.c common/cli.c common/ratelimit.c
-ECHO_SRC = echo/main.c echo/echo.c
-
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
-ECHO_OBJ = $(ECHO_SRC:%.c=$(B)/%.o)
 
-# The default build puts binaries beside their sources; variants keep
-# theirs in their own directory so both can exist at once.
+ECHO_SRC = echo/main.c echo/echo.c
+ECHO_OBJ = $(ECHO_SRC:%.c=$(B)/%.o)
 ifeq ($(B),build)
+ECHO_BIN = echo/socket-activate-echo
 BINDIR_OUT = echo
 else
+ECHO_BIN = $(B)/socket-activate-echo
 BINDIR_OUT = $(B)
 endif
-ECHO_BIN = $(BINDIR_OUT:echo=echo)/socket-activate-echo
 
-.PHONY: all clean check check-asan test test-asan demo install uninstall
+UNIT_BIN = $(B)/test-common
+UNIT_OBJ = $(B)/tests/unit/test-common.o
 
-all: $(ECHO_BIN)
+# Fragments below append to these.
+BINS = $(ECHO_BIN)
+MANS = echo/socket-activate-echo.1
+TEST_BINS = $(UNIT_BIN)
+
+.PHONY: all clean check check-asan test demo install uninstall
+all: build-all
+
+# Each server and tool adds its own rules (and to BINS, MANS, TEST_BINS).
+-include httpd/httpd.mk
+-include tests/bench/bench.mk
+-include tests/bench/httpd-bench.mk
+-include tools/images.mk
+
+.PHONY: build-all
+build-all: $(BINS) $(TEST_BINS)
 
 $(ECHO_BIN): $(ECHO_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIT_BIN): $(UNIT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
--include $(COMMON_OBJ:.o=.d) $(ECHO_OBJ:.o=.d)
+-include $(COMMON_OBJ:.o=.d) $(ECHO_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+# The test suite: every tests/*.bats file, against this build's binaries.
+# `make check` runs it on the normal build and again under ASan+UBSan.
+test: build-all
+	ECHO_BIN=$(abspath $(ECHO_BIN)) UNIT_BIN=$(abspath $(UNIT_BIN)) \
+	BUILD_DIR=$(abspath $(B)) tests/run $(TESTS)
+
+check:
+	$(MAKE) WERROR=1 build-all
+	$(MAKE) WERROR=1 SANITIZE=1 build-all
+	tests/run-all
+
+check-asan:
+	$(MAKE) WERROR=1 SANITIZE=1 test
+
+demo: $(ECHO_BIN)
+	tools/demo.sh $(abspath $(ECHO_BIN))
+
+install: $(BINS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS)))
 
 clean:
-	rm -rf build build-asan echo/socket-activate-echo
-
-# Each server and tool adds its own rules.
--include httpd/httpd.mk
--include tests/bench/bench.mk
+	rm -rf build build-asan $(ECHO_BIN)

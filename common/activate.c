@@ -162,6 +162,14 @@ activate_bind(const struct addr_spec *spec, const char *name, unsigned types,
 	if (spec->addr.sa.sa_family == AF_INET ||
 	    spec->addr.sa.sa_family == AF_INET6)
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (spec->dual_stack) {
+		int zero = 0;
+
+		/* Not left to the net.ipv6.bindv6only sysctl: "3000" means
+		 * both families, as BindIPv6Only=both does for systemd. */
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+		    sizeof(zero));
+	}
 	if (bind(fd, &spec->addr.sa, spec->len) < 0 ||
 	    (spec->type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)) {
 		r = -errno;

@@ -145,6 +145,7 @@ addr_parse(const char *s, struct addr_spec *spec, char *err, size_t errlen)
 		 * families, which is what an IPv6 wildcard socket gives. */
 		spec->addr.in6.sin6_family = AF_INET6;
 		spec->addr.in6.sin6_addr = in6addr_any;
+		spec->dual_stack = 1;
 		if (addr_parse_port(s, &spec->addr.in6.sin6_port) < 0)
 			return addr_err(err, errlen, orig,
 			    "not a port, path, [IPv6]:PORT, IPv4:PORT or vsock:CID:PORT");

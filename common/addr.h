@@ -22,6 +22,7 @@ struct addr_spec {
 	int type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
 	union addr_any addr;
 	socklen_t len;
+	int dual_stack;		/* a bare port: IPv6 wildcard taking IPv4 too */
 };
 
 /* Long enough for any address addr_format() writes, Unix paths included. */

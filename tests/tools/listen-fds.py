@@ -8,7 +8,8 @@ seqpacket sockets and hand over FIFOs or files. This does the same for tests:
   listen-fds.py SPEC... -- COMMAND [ARGS...]
 
 SPEC is NAME=KIND:ADDRESS with KIND one of tcp4 tcp6 udp4 udp6 unix
-unix-dgram unix-seqpacket (bound, and listening where the type listens),
+unix-dgram unix-seqpacket vsock vsock-seqpacket (bound, and listening
+where the type listens; vsock ADDRESS is [CID]:PORT),
 fifo, file or netlink (ADDRESS unused). Execs COMMAND at once with
 LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES set, fds from 3 on.
 """
@@ -41,6 +42,13 @@ def make(kind, addr):
         s.bind(addr)
         if typ != socket.SOCK_DGRAM:
             s.listen(128)
+        return s.detach()
+    if kind in ("vsock", "vsock-seqpacket"):
+        typ = socket.SOCK_STREAM if kind == "vsock" else socket.SOCK_SEQPACKET
+        s = socket.socket(socket.AF_VSOCK, typ)
+        cid, _, port = addr.rpartition(":")
+        s.bind((int(cid) if cid else socket.VMADDR_CID_ANY, int(port)))
+        s.listen(16)
         return s.detach()
     if kind == "fifo":
         if not os.path.exists(addr):

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for the pure parts of common/: address parsing and
+ * formatting, option values, datagram source checks, rate limiting. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cli.h"
+#include "ratelimit.h"
+
+static int failures, checks;
+
+#define CHECK(cond) do { \
+	checks++; \
+	if (!(cond)) { \
+		failures++; \
+		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+		    __LINE__, #cond); \
+	} \
+} while (0)
+
+/* Parses s and formats the result back: the canonical form. */
+static const char *
+roundtrip(const char *s, int *type)
+{
+	static char out[ADDR_STRLEN];
+	struct addr_spec spec;
+	char err[256];
+
+	if (addr_parse(s, &spec, err, sizeof(err)) < 0)
+		return "ERROR";
+	*type = spec.type;
+	return addr_format(&spec.addr.sa, spec.len, out, sizeof(out));
+}
+
+static void
+test_addr_parse(void)
+{
+	static const struct {
+		const char *in, *out;
+		int type;
+	} ok[] = {
+		{ "3000", "[::]:3000", SOCK_STREAM },
+		{ "127.0.0.1:3000", "127.0.0.1:3000", SOCK_STREAM },
+		{ "[::1]:3000", "[::1]:3000", SOCK_STREAM },
+		{ "tcp:0.0.0.0:1", "0.0.0.0:1", SOCK_STREAM },
+		{ "udp:[::1]:65535", "[::1]:65535", SOCK_DGRAM },
+		{ "dgram:/run/echo.sock", "/run/echo.sock", SOCK_DGRAM },
+		{ "seqpacket:@abstract", "@abstract", SOCK_SEQPACKET },
+		{ "/tmp/x", "/tmp/x", SOCK_STREAM },
+		{ "vsock:2:1234", "vsock:2:1234", SOCK_STREAM },
+		{ "vsock::1234", "vsock:4294967295:1234", SOCK_STREAM },
+	};
+	static const char *bad[] = {
+		"", "0", "65536", "-1", "3000x", "300.1.1.1:80", "1.2.3.4",
+		"1.2.3.4:", "[::1]", "[::1]3000", "[zz]:1", "::1:3000",
+		"vsock:", "vsock:1", "vsock:x:1", "vsock:1:y", "udp:", "/",
+		"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	struct addr_spec spec;
+	char err[256];
+	size_t i;
+	int type = -1;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		const char *got = roundtrip(ok[i].in, &type);
+
+		CHECK(strcmp(got, ok[i].out) == 0);
+		CHECK(type == ok[i].type);
+		if (strcmp(got, ok[i].out) != 0)
+			fprintf(stderr, "  %s -> %s, want %s\n", ok[i].in, got,
+			    ok[i].out);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = addr_parse(bad[i], &spec, err, sizeof(err));
+
+		CHECK(r == -EINVAL);
+		CHECK(strstr(err, "invalid address") != NULL);
+		if (r != -EINVAL)
+			fprintf(stderr, "  accepted \"%s\"\n", bad[i]);
+	}
+}
+
+static void
+test_addr_format(void)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	char buf[ADDR_STRLEN];
+
+	/* An unbound Unix peer has only the family. */
+	CHECK(strcmp(addr_format((struct sockaddr *)&un, sizeof(sa_family_t),
+	    buf, sizeof(buf)), "unnamed") == 0);
+	CHECK(strcmp(addr_format((struct sockaddr *)&un, 0, buf, sizeof(buf)),
+	    "unnamed") == 0);
+	/* Truncation never overflows. */
+	addr_format((struct sockaddr *)&un, sizeof(sa_family_t), buf, 3);
+	CHECK(strlen(buf) == 2);
+}
+
+static void
+test_dgram_source(void)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	struct sockaddr_un un = { .sun_family = AF_UNIX, .sun_path = "/c" };
+	unsigned ports[] = { 0, 7, 9, 13, 19, 37 };
+	size_t i;
+
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		in.sin_port = htons(ports[i]);
+		CHECK(!addr_dgram_source_ok((struct sockaddr *)&in, sizeof(in)));
+	}
+	in.sin_port = htons(40000);
+	CHECK(addr_dgram_source_ok((struct sockaddr *)&in, sizeof(in)));
+	CHECK(addr_dgram_source_ok((struct sockaddr *)&un, sizeof(un)));
+	CHECK(!addr_dgram_source_ok((struct sockaddr *)&un, sizeof(sa_family_t)));
+}
+
+static void
+test_cli(void)
+{
+	unsigned long v;
+	unsigned ms;
+
+	CHECK(cli_size("64K", 1, 1ul << 30, &v) == 0 && v == 65536);
+	CHECK(cli_size("2M", 1, 1ul << 30, &v) == 0 && v == 2u << 20);
+	CHECK(cli_size("100", 1, 1ul << 30, &v) == 0 && v == 100);
+	CHECK(cli_size("2G", 1, 1ul << 30, &v) == -ERANGE);
+	CHECK(cli_size("K", 1, 1ul << 30, &v) == -EINVAL);
+	CHECK(cli_size("-1", 1, 1ul << 30, &v) == -EINVAL);
+	CHECK(cli_uint("0", 1, 10, &v) == -ERANGE);
+	CHECK(cli_uint("10", 1, 10, &v) == 0 && v == 10);
+	CHECK(cli_uint("1e3", 1, 10000, &v) == -EINVAL);
+	CHECK(cli_uint("99999999999999999999999", 1, 10, &v) == -EINVAL);
+	CHECK(cli_seconds("0.25", 10, &ms) == 0 && ms == 250);
+	CHECK(cli_seconds("3", 10, &ms) == 0 && ms == 3000);
+	CHECK(cli_seconds("11", 10, &ms) == -ERANGE);
+	CHECK(cli_seconds("nan", 10, &ms) == -EINVAL);
+	CHECK(cli_seconds("-1", 10, &ms) == -EINVAL);
+	CHECK(cli_seconds("1s", 10, &ms) == -EINVAL);
+}
+
+static void
+test_ratelimit(void)
+{
+	struct ratelimit *rl = ratelimit_new(10);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(1000) };
+	struct sockaddr_in b = { .sin_family = AF_INET, .sin_port = htons(2000) };
+	int i, n = 0;
+
+	a.sin_addr.s_addr = htonl(0x7f000001);
+	b.sin_addr.s_addr = htonl(0x7f000001);
+	for (i = 0; i < 100; i++)
+		n += ratelimit_allow(rl, (struct sockaddr *)&a, sizeof(a), 1000);
+	CHECK(n == 10);
+	/* Another port of the same address shares the bucket. */
+	CHECK(!ratelimit_allow(rl, (struct sockaddr *)&b, sizeof(b), 1000));
+	/* 100 ms later one token has come back. */
+	CHECK(ratelimit_allow(rl, (struct sockaddr *)&a, sizeof(a), 1100));
+	CHECK(!ratelimit_allow(rl, (struct sockaddr *)&a, sizeof(a), 1100));
+	/* After a long pause the bucket is full again, never fuller. */
+	for (i = 0, n = 0; i < 100; i++)
+		n += ratelimit_allow(rl, (struct sockaddr *)&a, sizeof(a), 100000);
+	CHECK(n == 10);
+	ratelimit_free(rl);
+}
+
+int
+main(void)
+{
+	test_addr_parse();
+	test_addr_format();
+	test_dgram_source();
+	test_cli();
+	test_ratelimit();
+	printf("%d checks, %d failed\n", checks, failures);
+	return failures != 0;
+}
