@@ -95,8 +95,8 @@ check:
 check-asan:
 	$(MAKE) WERROR=1 SANITIZE=1 test
 
-demo: $(ECHO_BIN)
-	tools/demo.sh $(abspath $(ECHO_BIN))
+demo: $(BINS)
+	tools/demo.sh $(abspath $(ECHO_BIN)) $(abspath $(HTTPD_BIN))
 
 install: $(BINS)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -1,0 +1,64 @@
+#!/bin/sh
+# make demo: the servers socket-activated on loopback, the way a systemd
+# socket unit would start them, with the commands to try printed. Ctrl-C
+# stops everything.
+#   tools/demo.sh ECHO_BIN [HTTPD_BIN]
+set -eu
+echo_bin=$1
+httpd_bin=${2:-}
+port=${PORT:-3000}
+http_port=${HTTP_PORT:-8080}
+dir=${XDG_RUNTIME_DIR:-/tmp}/socket-activate-demo
+mkdir -p "$dir"
+rm -f "$dir/echo.sock" "$dir/httpd.sock"
+
+pids=""
+cleanup() {
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill $pids 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+# systemd-socket-activate gives one socket type per call: stream sockets in
+# one, datagram sockets in another. Each starts the server on first use.
+systemd-socket-activate -l 127.0.0.1:$port -l "[::1]:$port" -l "$dir/echo.sock" \
+	--fdname=tcp4:tcp6:unix "$echo_bin" &
+pids="$pids $!"
+systemd-socket-activate -d -l 127.0.0.1:$port -l "[::1]:$port" \
+	--fdname=udp4:udp6 "$echo_bin" &
+pids="$pids $!"
+if [ -n "$httpd_bin" ] && [ -x "$httpd_bin" ]; then
+	root=$(cd "$(dirname "$0")/.." && pwd)/httpd/demo-site
+	[ -d "$root" ] || root=$(pwd)
+	systemd-socket-activate -l 127.0.0.1:$http_port -l "$dir/httpd.sock" \
+		--fdname=http:unix "$httpd_bin" --root "$root" --diagnostics &
+	pids="$pids $!"
+fi
+sleep 0.3
+cat <<TXT
+
+socket-activate-echo is waiting for its first client (systemd-socket-activate
+holds the sockets and starts it on the first connection). Try:
+
+  echo hello | socat - tcp4:127.0.0.1:$port
+  echo hello | socat - tcp6:[::1]:$port
+  echo hello | socat - udp4:127.0.0.1:$port
+  echo hello | socat - udp6:[::1]:$port
+  echo hello | socat - unix-connect:$dir/echo.sock
+TXT
+if [ -n "$httpd_bin" ] && [ -x "$httpd_bin" ]; then
+	cat <<TXT
+
+socket-activate-httpd serves $root:
+
+  curl http://127.0.0.1:$http_port/
+  curl --unix-socket $dir/httpd.sock http://localhost/
+  curl http://127.0.0.1:$http_port/.well-known/socket-activate
+TXT
+fi
+cat <<TXT
+
+Server logs appear below. Ctrl-C stops the demo.
+TXT
+wait
