@@ -112,8 +112,13 @@ start_all() {
     wait_bound tcp "$port"
     for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
     wait_bound udp "$uport"
-    "$LOAD" idle "${ADDR[$label.tcp]}" -c 1 -t 0 >/dev/null                 # first connection: the exec
-    "$LOAD" udp "${ADDR[$label.udp]}" -c 1 -t 0.2 >/dev/null || true # same for the datagram server
+    # The first connection (or datagram) makes systemd-socket-activate exec the server.
+    if ! "$LOAD" idle "${ADDR[$label.tcp]}" -c 1 -t 0 >/dev/null; then
+        echo "bench-echo: $label ($bin) does not echo; activator log:" >&2
+        cat "$TMP/$label.log" >&2
+        exit 1
+    fi
+    "$LOAD" udp "${ADDR[$label.udp]}" -c 1 -t 0.2 >/dev/null || true # its losses show in the udp test
     wait_exec "$label"
     wait_exec "$label.udp"
 }
