@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -36,22 +37,32 @@ void
 log_printf(int prio, const char *fmt, ...)
 {
 	char line[1024];
+	size_t len = 0;
 	va_list ap;
 	int n;
 
 	if (prio == LOG_DEBUG && !log_debug_on)
 		return;
+	if (log_journal)
+		n = snprintf(line, sizeof(line), "<%d>", prio);
+	else if (prio <= LOG_WARNING)
+		n = snprintf(line, sizeof(line), "%s: %s", log_progname,
+		    prio <= LOG_ERR ? "error: " : "warning: ");
+	else
+		n = 0;
+	if (n > 0)
+		len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	/* One write per line, so lines from a busy server never interleave. */
-	if (log_journal)
-		fprintf(stderr, "<%d>%s\n", prio, line);
-	else if (prio <= LOG_WARNING)
-		fprintf(stderr, "%s: %s%s\n", log_progname,
-		    prio <= LOG_ERR ? "error: " : "warning: ", line);
-	else
-		fprintf(stderr, "%s\n", line);
+	len += (size_t)n;
+	/* A longer line is cut, not split: one event, one line. */
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	/* One write per line, so lines never interleave with other output
+	 * to the same stream; a failed log write has nowhere to go. */
+	(void)!write(STDERR_FILENO, line, len);
 }
