@@ -117,14 +117,13 @@ echo_conn_write(struct echo_conn *c, const char *p, size_t n)
 	st->bytes_out += (size_t)w;
 	if ((size_t)w == n)
 		return 0;
-	if (!c->pend) {
-		c->pend = malloc(c->echo->buflen);
-		if (!c->pend)
-			return -ENOMEM;
-	}
-	/* Stream sockets may take part of it; seqpacket takes all or none. */
-	memmove(c->pend, p + w, n - (size_t)w);
+	/* Only called with nothing pending. Stream sockets may take part of
+	 * it; seqpacket takes all or none. */
 	c->pend_len = n - (size_t)w;
+	c->pend = malloc(c->pend_len);
+	if (!c->pend)
+		return -ENOMEM;
+	memcpy(c->pend, p + w, c->pend_len);
 	c->pend_off = 0;
 	return 1;
 }
