@@ -36,7 +36,8 @@ override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 override LDLIBS += $(DEPS_LIBS) -lm
 
 COMMON_SRC = common/log.c common/addr.c common/activate.c common/notify.c \
-	common/server.c common/cli.c common/ratelimit.c
+	common/server.c common/cli.c common/ratelimit.c \
+	common/sandbox.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 
 ECHO_SRC = echo/main.c echo/echo.c
@@ -51,11 +52,13 @@ endif
 
 UNIT_BIN = $(B)/test-common
 UNIT_OBJ = $(B)/tests/unit/test-common.o
+SANDBOX_TEST_BIN = $(B)/test-sandbox
+SANDBOX_TEST_OBJ = $(B)/tests/unit/test-sandbox.o
 
 # Fragments below append to these.
 BINS = $(ECHO_BIN)
 MANS = echo/socket-activate-echo.1
-TEST_BINS = $(UNIT_BIN)
+TEST_BINS = $(UNIT_BIN) $(SANDBOX_TEST_BIN)
 
 .PHONY: all clean check check-asan test demo install uninstall
 all: build-all
@@ -75,11 +78,15 @@ $(ECHO_BIN): $(ECHO_OBJ) $(COMMON_OBJ)
 $(UNIT_BIN): $(UNIT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(SANDBOX_TEST_BIN): $(SANDBOX_TEST_OBJ) $(B)/common/sandbox.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
--include $(COMMON_OBJ:.o=.d) $(ECHO_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(COMMON_OBJ:.o=.d) $(ECHO_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
+	$(SANDBOX_TEST_OBJ:.o=.d)
 
 # The test suite: every tests/*.bats file, against this build's binaries.
 # `make check` runs it on the normal build and again under ASan+UBSan.

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "notify.h"
+#include "sandbox.h"
 #include "server.h"
 
 /* accept() calls per wake-up: enough to drain a burst, few enough that one
@@ -445,6 +446,31 @@ fail:
 	return NULL;
 }
 
+/* Everything that needs the filesystem or new sockets is done by now. */
+static int
+server_sandbox(struct server *srv)
+{
+	const char *ns = getenv("NOTIFY_SOCKET");
+	struct sandbox_conf sc = {
+		.read_dir = srv->conf.sandbox_read_dir,
+		.allow_abstract_unix = ns && ns[0] == '@',
+	};
+	struct sandbox_result res;
+	char err[256];
+
+	if (sandbox_apply(&sc, &res, err, sizeof(err)) < 0) {
+		log_error("cannot apply the sandbox: %s (--no-sandbox turns "
+		    "it off)", err);
+		return -1;
+	}
+	if (res.landlock_abi == 0 || !res.seccomp)
+		log_notice("sandbox: %s; going on with what there is",
+		    res.detail);
+	else
+		log_info("sandbox: %s", res.detail);
+	return 0;
+}
+
 int
 server_run(struct server *srv)
 {
@@ -469,6 +495,8 @@ server_run(struct server *srv)
 		tv = server_ms(srv->conf.exit_idle_ms + srv->conf.start_sleep_ms);
 		evtimer_add(srv->ev_idle, &tv);
 	}
+	if (srv->conf.sandbox && server_sandbox(srv) < 0)
+		return 1;
 	if (srv->conf.start_sleep_ms > 0) {
 		log_info("waiting %u ms before serving (--start-sleep)",
 		    srv->conf.start_sleep_ms);

@@ -22,6 +22,8 @@ struct server_conf {
 	unsigned exit_idle_ms;		/* 0: never exit for idleness */
 	unsigned shutdown_timeout_ms;	/* after SIGTERM, then close anyway */
 	unsigned start_sleep_ms;	/* delay before serving (cold-start demos) */
+	bool sandbox;			/* confine the process once set up */
+	const char *sandbox_read_dir;	/* the one directory it may read */
 };
 
 struct server_stats {

@@ -18,6 +18,7 @@ enum {
 	OPT_MAX_DGRAM,
 	OPT_UDP_RATE,
 	OPT_SHUTDOWN_TIMEOUT,
+	OPT_NO_SANDBOX,
 };
 
 static void
@@ -49,6 +50,10 @@ usage(FILE *f)
 "      --shutdown-timeout=SECONDS\n"
 "                              after SIGTERM, wait at most SECONDS for open\n"
 "                              connections to finish (default 5)\n"
+"      --no-sandbox            do not confine the process (by default it\n"
+"                              gives up all filesystem access, TCP\n"
+"                              bind/connect, exec and new sockets once its\n"
+"                              sockets are set up: Landlock and seccomp)\n"
 "  -t, --start-sleep=SECONDS   wait SECONDS before serving and READY=1\n"
 "                              (cold-start demos)\n"
 "  -s, --sdnotify              accepted for compatibility; readiness is\n"
@@ -83,6 +88,7 @@ main(int argc, char *argv[])
 		{ "udp-rate-limit", required_argument, NULL, OPT_UDP_RATE },
 		{ "shutdown-timeout", required_argument, NULL,
 		    OPT_SHUTDOWN_TIMEOUT },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "start-sleep", required_argument, NULL, 't' },
 		{ "sdnotify", no_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -93,6 +99,7 @@ main(int argc, char *argv[])
 	struct server_conf sconf = {
 		.max_conns = 4096,
 		.shutdown_timeout_ms = 5000,
+		.sandbox = true,
 	};
 	struct echo_conf econf = {
 		.max_buffer = 256 * 1024,
@@ -156,6 +163,9 @@ main(int argc, char *argv[])
 			if ((r = cli_seconds(optarg, 3600,
 			    &sconf.start_sleep_ms)) < 0)
 				goto bad;
+			break;
+		case OPT_NO_SANDBOX:
+			sconf.sandbox = false;
 			break;
 		case 's':
 			break;

@@ -94,7 +94,7 @@ teardown() {
 		kill -9 "$p" 2>/dev/null || true
 	done
 	# A sanitizer report fails the test whatever it asserted.
-	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$(LOG)" 2>/dev/null; then
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|Sanitizer has encountered|runtime error:' "$(LOG)" 2>/dev/null; then
 		echo "sanitizer report in the server log:"
 		bad=1
 	fi

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Applies the servers' very sandbox (common/sandbox.c), then tries what an
+ * attacker who took over the process would: prints one line per attempt,
+ * "ALLOWED" or "refused (errno)", for tests/03-sandbox.bats to judge.
+ *   test-sandbox READ_DIR INSIDE_FILE OUTSIDE_FILE TCP_PORT
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+static void
+report(const char *what, int ok)
+{
+	if (ok)
+		printf("%s: ALLOWED\n", what);
+	else
+		printf("%s: refused (%s)\n", what, strerror(errno));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sandbox_conf conf = { 0 };
+	struct sandbox_result res;
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	char err[256];
+	int fd, tcp, r;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: test-sandbox DIR INSIDE OUTSIDE PORT\n");
+		return 2;
+	}
+	conf.read_dir = argv[1];
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	in.sin_port = htons((unsigned short)atoi(argv[4]));
+	/* Made before the sandbox, like a server's inherited sockets. */
+	tcp = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (sandbox_apply(&conf, &res, err, sizeof(err)) < 0) {
+		printf("sandbox_apply failed: %s\n", err);
+		return 1;
+	}
+	printf("sandbox: %s\n", res.detail);
+
+	fd = open(argv[2], O_RDONLY);
+	report("read a file inside the root", fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	fd = open(argv[3], O_RDONLY);
+	report("read a file outside the root", fd >= 0);
+	fd = open(argv[2], O_WRONLY);
+	report("write a file inside the root", fd >= 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	report("create a TCP socket", fd >= 0);
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	report("create a UDP socket", fd >= 0);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	report("create a Unix stream socket", fd >= 0);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	report("create a Unix datagram socket (sd_notify)", fd >= 0);
+	r = connect(tcp, (struct sockaddr *)&in, sizeof(in));
+	report("connect an existing TCP socket", r == 0);
+	r = bind(tcp, (struct sockaddr *)&in, sizeof(in));
+	report("bind an existing TCP socket", r == 0);
+	r = (int)syscall(__NR_io_uring_setup, 1, NULL);
+	report("set up io_uring", r >= 0 || errno == EFAULT);
+	execl("/bin/true", "true", (char *)NULL);
+	report("exec /bin/true", 0 == 1 /* execl only returns on failure */);
+	return 0;
+}
