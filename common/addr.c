@@ -234,6 +234,27 @@ addr_type_name(int type)
 	}
 }
 
+int
+addr_is_loopback(const struct sockaddr *sa, socklen_t len)
+{
+	const union addr_any *a = (const union addr_any *)sa;
+	const uint8_t *b;
+
+	if (len < sizeof(sa_family_t))
+		return 0;
+	switch (sa->sa_family) {
+	case AF_INET:
+		return (ntohl(a->in.sin_addr.s_addr) >> 24) == 127;
+	case AF_INET6:
+		b = a->in6.sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_LOOPBACK(&a->in6.sin6_addr))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr) && b[12] == 127;
+	default:
+		return 0;
+	}
+}
+
 /*
  * Replying to port 0 is impossible, and replying to another small service
  * (echo 7, discard 9, daytime 13, chargen 19, time 37) lets a spoofed

@@ -45,6 +45,10 @@ const char *addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 const char *addr_family_name(int family);
 const char *addr_type_name(int type);
 
+/* 127.0.0.0/8, ::1 and IPv4-mapped loopback: addresses a remote peer
+ * cannot spoof, since the kernel drops them arriving from outside. */
+int addr_is_loopback(const struct sockaddr *sa, socklen_t len);
+
 /* Whether a reply may be sent to this datagram source (see addr.c). */
 int addr_dgram_source_ok(const struct sockaddr *sa, socklen_t len);
 

@@ -4,7 +4,6 @@
 
 #include "ratelimit.h"
 
-#define RATELIMIT_SLOTS 4096
 
 struct ratelimit_slot {
 	uint64_t last_ms;
@@ -13,18 +12,23 @@ struct ratelimit_slot {
 
 struct ratelimit {
 	unsigned rate;
+	size_t nslots;
 	uint64_t seed;
-	struct ratelimit_slot slot[RATELIMIT_SLOTS];
+	struct ratelimit_slot slot[];
 };
 
 struct ratelimit *
-ratelimit_new(unsigned per_second)
+ratelimit_new(unsigned per_second, size_t nslots)
 {
-	struct ratelimit *rl = calloc(1, sizeof(*rl));
+	struct ratelimit *rl;
 
+	if (nslots == 0)
+		nslots = 1;
+	rl = calloc(1, sizeof(*rl) + nslots * sizeof(rl->slot[0]));
 	if (!rl)
 		return NULL;
 	rl->rate = per_second;
+	rl->nslots = nslots;
 	/* Per-process seed: a peer cannot aim many sources at one slot. */
 	rl->seed = ((uint64_t)(uintptr_t)rl * 0x9e3779b97f4a7c15ULL) ^
 	    (uint64_t)random();
@@ -70,7 +74,7 @@ ratelimit_allow(struct ratelimit *rl, const struct sockaddr *sa,
 		h = ratelimit_hash(h, sa, len);
 		break;
 	}
-	s = &rl->slot[h % RATELIMIT_SLOTS];
+	s = &rl->slot[h % rl->nslots];
 	if (s->last_ms == 0) {
 		s->tokens_milli = cap;
 	} else if (now_ms > s->last_ms) {

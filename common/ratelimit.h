@@ -13,7 +13,10 @@
  */
 struct ratelimit;
 
-struct ratelimit *ratelimit_new(unsigned per_second);
+/* nslots buckets (1: one global bucket), each refilling per_second tokens
+ * a second up to a burst of per_second. */
+#define RATELIMIT_SOURCES 4096
+struct ratelimit *ratelimit_new(unsigned per_second, size_t nslots);
 void ratelimit_free(struct ratelimit *rl);
 /* 1 if a datagram from sa may be answered at now_ms, else 0. */
 int ratelimit_allow(struct ratelimit *rl, const struct sockaddr *sa,

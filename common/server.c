@@ -81,6 +81,9 @@ server_status_text(struct server *srv, char *buf, size_t len)
 	    st->conns_open, (unsigned long long)st->conns_total,
 	    (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
 	    (unsigned long long)st->datagrams);
+	if (n > 0 && st->dropped > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", %llu dropped",
+		    (unsigned long long)st->dropped);
 	if (n > 0 && (size_t)n < len && srv->ops->status)
 		srv->ops->status(srv, buf + n, len - (size_t)n);
 }

@@ -41,7 +41,8 @@ struct echo {
 	 * idle connections then cost no buffer at all. */
 	char *buf;
 	size_t buflen;
-	struct ratelimit *rl;
+	struct ratelimit *rl;		/* per source address */
+	struct ratelimit *rl_all;	/* all sources together */
 	LIST_HEAD(, echo_conn) conns;
 	LIST_HEAD(, echo_dgram) dgrams;
 };
@@ -58,8 +59,11 @@ echo_new(const struct echo_conf *conf)
 	    conf->max_buffer : conf->max_datagram;
 	e->buf = malloc(e->buflen);
 	if (conf->udp_rate)
-		e->rl = ratelimit_new(conf->udp_rate);
-	if (!e->buf || (conf->udp_rate && !e->rl)) {
+		e->rl = ratelimit_new(conf->udp_rate, RATELIMIT_SOURCES);
+	if (conf->udp_global_rate)
+		e->rl_all = ratelimit_new(conf->udp_global_rate, 1);
+	if (!e->buf || (conf->udp_rate && !e->rl) ||
+	    (conf->udp_global_rate && !e->rl_all)) {
 		echo_free(e);
 		return NULL;
 	}
@@ -286,6 +290,28 @@ echo_conn_new(struct server *srv, const struct sock *s, int fd,
 	event_add(c->ev, NULL);
 }
 
+/*
+ * Reflection needs a spoofed source address, and that cannot be a loopback
+ * one (the kernel drops those arriving from outside), nor a Unix or vsock
+ * peer: those are answered without limit, so local clients and benchmarks
+ * never notice the limits.
+ */
+static bool
+echo_dgram_allowed(struct echo *e, const struct sockaddr *sa, socklen_t len)
+{
+	struct timeval now;
+	uint64_t ms;
+
+	if ((!e->rl && !e->rl_all) || (sa->sa_family != AF_INET &&
+	    sa->sa_family != AF_INET6) || addr_is_loopback(sa, len))
+		return true;
+	event_base_gettimeofday_cached(server_base(e->srv), &now);
+	ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_usec / 1000;
+	if (e->rl && !ratelimit_allow(e->rl, sa, len, ms))
+		return false;
+	return !e->rl_all || ratelimit_allow(e->rl_all, sa, len, ms);
+}
+
 static void
 echo_dgram_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -295,7 +321,6 @@ echo_dgram_cb(evutil_socket_t fd, short what, void *arg)
 	char peer[ADDR_STRLEN];
 	union addr_any a;
 	socklen_t len;
-	struct timeval now;
 	ssize_t n;
 	int i;
 
@@ -334,17 +359,12 @@ echo_dgram_cb(evutil_socket_t fd, short what, void *arg)
 			    "13, 19, 37) that could loop replies");
 			continue;
 		}
-		if (e->rl) {
-			event_base_gettimeofday_cached(server_base(e->srv), &now);
-			if (!ratelimit_allow(e->rl, &a.sa, len,
-			    (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_usec / 1000)) {
-				st->dropped++;
-				log_debug("%s (fd %d): datagram from %s over "
-				    "--udp-rate-limit, dropped", d->sock->name,
-				    fd, addr_format(&a.sa, len, peer,
-				    sizeof(peer)));
-				continue;
-			}
+		if (!echo_dgram_allowed(e, &a.sa, len)) {
+			st->dropped++;
+			log_debug("%s (fd %d): datagram from %s over "
+			    "--udp-rate-limit, dropped", d->sock->name, fd,
+			    addr_format(&a.sa, len, peer, sizeof(peer)));
+			continue;
 		}
 		if (log_debug_enabled())
 			log_debug("%s (fd %d): %zd byte datagram from %s",
@@ -435,6 +455,7 @@ echo_free(struct echo *e)
 	}
 	while ((d = LIST_FIRST(&e->dgrams)))
 		echo_dgram_free(d);
+	ratelimit_free(e->rl_all);
 	ratelimit_free(e->rl);
 	free(e->buf);
 	free(e);

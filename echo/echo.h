@@ -8,6 +8,7 @@ struct echo_conf {
 	size_t max_buffer;	/* bytes read at once, and held for a slow reader */
 	size_t max_datagram;	/* larger datagrams and records are dropped */
 	unsigned udp_rate;	/* replies per second per source, 0: no limit */
+	unsigned udp_global_rate; /* replies per second in all, 0: no limit */
 };
 
 struct echo;

@@ -17,6 +17,7 @@ enum {
 	OPT_MAX_BUFFER,
 	OPT_MAX_DGRAM,
 	OPT_UDP_RATE,
+	OPT_UDP_GLOBAL_RATE,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_NO_SANDBOX,
 };
@@ -46,7 +47,12 @@ usage(FILE *f)
 "      --max-datagram=BYTES    drop datagrams and seqpacket records larger\n"
 "                              than BYTES (default 65535)\n"
 "      --udp-rate-limit=N      answer at most N datagrams per second per\n"
-"                              source address (default 0: no limit)\n"
+"                              remote source address (default 1000; 0: no\n"
+"                              limit); loopback sources are never limited\n"
+"      --udp-global-rate-limit=N\n"
+"                              answer at most N datagrams per second from\n"
+"                              all remote sources together (default 10000;\n"
+"                              0: no limit)\n"
 "      --shutdown-timeout=SECONDS\n"
 "                              after SIGTERM, wait at most SECONDS for open\n"
 "                              connections to finish (default 5)\n"
@@ -86,6 +92,8 @@ main(int argc, char *argv[])
 		{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
 		{ "max-datagram", required_argument, NULL, OPT_MAX_DGRAM },
 		{ "udp-rate-limit", required_argument, NULL, OPT_UDP_RATE },
+		{ "udp-global-rate-limit", required_argument, NULL,
+		    OPT_UDP_GLOBAL_RATE },
 		{ "shutdown-timeout", required_argument, NULL,
 		    OPT_SHUTDOWN_TIMEOUT },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
@@ -104,6 +112,8 @@ main(int argc, char *argv[])
 	struct echo_conf econf = {
 		.max_buffer = 256 * 1024,
 		.max_datagram = 65535,
+		.udp_rate = 1000,
+		.udp_global_rate = 10000,
 	};
 	char **listen = NULL, err[512];
 	size_t nlisten = 0;
@@ -153,6 +163,11 @@ main(int argc, char *argv[])
 			if ((r = cli_uint(optarg, 0, 1000000, &v)) < 0)
 				goto bad;
 			econf.udp_rate = (unsigned)v;
+			break;
+		case OPT_UDP_GLOBAL_RATE:
+			if ((r = cli_uint(optarg, 0, 10000000, &v)) < 0)
+				goto bad;
+			econf.udp_global_rate = (unsigned)v;
 			break;
 		case OPT_SHUTDOWN_TIMEOUT:
 			if ((r = cli_seconds(optarg, 3600,

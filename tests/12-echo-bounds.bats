@@ -39,30 +39,58 @@ PY
 	[ "$(grep -c 'small service port' "$(LOG)")" -eq 2 ]
 }
 
-@test "--udp-rate-limit drops what a source sends beyond its rate" {
-	port=$(free_port)
-	activate -d -l 127.0.0.1:$port "$ECHO_BIN" --udp-rate-limit 10
-	run timeout 10 python3 - "$port" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-addr = ("127.0.0.1", int(sys.argv[1]))
-s.sendto(b"start", addr)   # starts the server
-s.settimeout(2); s.recv(100)
-time.sleep(1.1)             # the bucket refills to its burst of 10
-for i in range(100):
-    s.sendto(b"x", addr)
-s.settimeout(0.5)
-n = 0
-try:
-    while True:
-        s.recv(100); n += 1
-except socket.timeout:
-    pass
-print(n)
-PY
+# Rate limits apply to remote sources only, so this runs in a network
+# namespace of its own, where 192.0.2.1 (a documentation address) is a
+# local, non-loopback address that exists nowhere else.
+udp_burst() {
+	unshare -n bash -eu -c '
+	ip link set lo up
+	ip addr add 192.0.2.1/32 dev lo
+	"$@" >>"$LOG" 2>&1 3>&- &
+	srv=$!
+	trap "kill $srv" EXIT
+	python3 - <<PY
+import socket, time
+def burst(src, n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    dst = ("192.0.2.1", 3000) if src != "127.0.0.1" else ("127.0.0.1", 3000)
+    for i in range(n):
+        s.sendto(b"x", dst)
+    s.settimeout(0.5)
+    got = 0
+    try:
+        while True:
+            s.recv(100); got += 1
+    except socket.timeout:
+        pass
+    return got
+time.sleep(0.3)
+print("remote", burst("192.0.2.1", 100))
+print("loopback", burst("127.0.0.1", 100))
+PY' bash "$@"
+}
+
+@test "--udp-rate-limit drops what a remote source sends beyond its rate; loopback is never limited" {
+	[ "$(id -u)" -eq 0 ] || skip "a network namespace with a test address needs root"
+	LOG=$(LOG) run udp_burst "$ECHO_BIN" --listen udp:0.0.0.0:3000 --udp-rate-limit 10 -d
+	echo "$output"
 	[ "$status" -eq 0 ]
-	# A burst of 10, plus what refills while the 100 are sent.
-	[ "$output" -ge 10 ] && [ "$output" -le 15 ]
+	remote=$(sed -n 's/^remote //p' <<<"$output")
+	# A burst of 10, plus the odd token refilled while the 100 are sent.
+	[ "$remote" -ge 10 ] && [ "$remote" -le 12 ]
+	[ "$(sed -n 's/^loopback //p' <<<"$output")" -eq 100 ]
+	grep -q "datagram from 192.0.2.1:[0-9]* over --udp-rate-limit, dropped" "$(LOG)"
+}
+
+@test "--udp-global-rate-limit caps replies to all remote sources together" {
+	[ "$(id -u)" -eq 0 ] || skip "a network namespace with a test address needs root"
+	LOG=$(LOG) run udp_burst "$ECHO_BIN" --listen udp:0.0.0.0:3000 --udp-rate-limit 0 --udp-global-rate-limit 20
+	echo "$output"
+	[ "$status" -eq 0 ]
+	remote=$(sed -n 's/^remote //p' <<<"$output")
+	[ "$remote" -ge 20 ] && [ "$remote" -le 23 ]
+	[ "$(sed -n 's/^loopback //p' <<<"$output")" -eq 100 ]
 }
 
 @test "the connection cap pauses accepting and resumes when a connection closes" {

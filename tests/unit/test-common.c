@@ -118,6 +118,26 @@ test_dgram_source(void)
 }
 
 static void
+test_loopback(void)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+
+	inet_pton(AF_INET, "127.3.2.1", &in.sin_addr);
+	CHECK(addr_is_loopback((struct sockaddr *)&in, sizeof(in)));
+	inet_pton(AF_INET, "128.0.0.1", &in.sin_addr);
+	CHECK(!addr_is_loopback((struct sockaddr *)&in, sizeof(in)));
+	inet_pton(AF_INET6, "::1", &in6.sin6_addr);
+	CHECK(addr_is_loopback((struct sockaddr *)&in6, sizeof(in6)));
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6.sin6_addr);
+	CHECK(addr_is_loopback((struct sockaddr *)&in6, sizeof(in6)));
+	inet_pton(AF_INET6, "::ffff:10.0.0.1", &in6.sin6_addr);
+	CHECK(!addr_is_loopback((struct sockaddr *)&in6, sizeof(in6)));
+	inet_pton(AF_INET6, "::2", &in6.sin6_addr);
+	CHECK(!addr_is_loopback((struct sockaddr *)&in6, sizeof(in6)));
+}
+
+static void
 test_cli(void)
 {
 	unsigned long v;
@@ -144,7 +164,7 @@ test_cli(void)
 static void
 test_ratelimit(void)
 {
-	struct ratelimit *rl = ratelimit_new(10);
+	struct ratelimit *rl = ratelimit_new(10, RATELIMIT_SOURCES);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(1000) };
 	struct sockaddr_in b = { .sin_family = AF_INET, .sin_port = htons(2000) };
 	int i, n = 0;
@@ -172,6 +192,7 @@ main(void)
 	test_addr_parse();
 	test_addr_format();
 	test_dgram_source();
+	test_loopback();
 	test_cli();
 	test_ratelimit();
 	printf("%d checks, %d failed\n", checks, failures);
