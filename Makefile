@@ -88,6 +88,32 @@ $(B)/%.o: %.c
 -include $(COMMON_OBJ:.o=.d) $(ECHO_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
 	$(SANDBOX_TEST_OBJ:.o=.d)
 
+# libFuzzer targets (clang): each links the code under test with a harness.
+# `make fuzz` runs each for FUZZ_SECONDS; tests/04-fuzz.bats runs each
+# briefly as part of the suite. Fragments append to FUZZERS.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR = build-fuzz
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -D_GNU_SOURCE
+FUZZERS += $(FUZZ_DIR)/fuzz-addr
+
+$(FUZZ_DIR)/fuzz-addr: tests/fuzz/fuzz-addr.c common/addr.c common/addr.h
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz-addr.c common/addr.c
+
+.PHONY: fuzz fuzzers
+fuzzers: $(FUZZERS)
+
+# Corpora grow in $(FUZZ_DIR)/corpus-NAME, seeded from the repository.
+fuzz: fuzzers
+	@for f in $(FUZZERS); do \
+		name=$$(basename $$f); seeds=$$(ls -d tests/fuzz/corpus/$${name#fuzz-} httpd/fuzz/corpus/$${name#fuzz-} 2>/dev/null); \
+		mkdir -p $(FUZZ_DIR)/corpus-$$name; \
+		echo "== $$name for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(FUZZ_DIR)/corpus-$$name $$seeds || exit 1; \
+	done
+
 # The test suite: every tests/*.bats file, against this build's binaries.
 # `make check` runs it on the normal build and again under ASan+UBSan.
 test: build-all
@@ -115,4 +141,4 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS)))
 
 clean:
-	rm -rf build build-asan $(ECHO_BIN)
+	rm -rf build build-asan build-fuzz $(ECHO_BIN)
