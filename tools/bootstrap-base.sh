@@ -1,4 +1,6 @@
 #!/bin/sh
+# $PODMAN is split on purpose: it may carry options (podman --root DIR).
+# shellcheck disable=SC2086
 # Make the Containerfile's base image available without a registry.
 #
 #   tools/bootstrap-base.sh [IMAGE]
@@ -35,6 +37,12 @@ BOOTSTRAP_STATE=${BOOTSTRAP_STATE:-}
 
 say() { echo "bootstrap-base: $*"; }
 state() { [ -z "$BOOTSTRAP_STATE" ] || echo "$1" >"$BOOTSTRAP_STATE"; }
+
+# Parallel builds (make -j images) must not debootstrap twice.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"${TMPDIR:-/tmp}/bootstrap-base.$(id -u).lock"
+	flock 9
+fi
 
 if $PODMAN image exists "$IMAGE" 2>/dev/null; then
 	# Remember whether an earlier run bootstrapped it (label set below).
@@ -121,6 +129,6 @@ tar -C "$root" --numeric-owner -c . |
 		--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
 		--change 'LABEL org.socket-activate.bootstrapped=debootstrap' \
 		--message "debootstrap --variant=minbase $suite $DEBIAN_MIRROR" \
-		- "$IMAGE" >/dev/null
+		--quiet - "$IMAGE" >/dev/null
 state bootstrapped
 say "$IMAGE bootstrapped ($suite, $($PODMAN image inspect --format '{{.Size}}' "$IMAGE") bytes)"

@@ -1,0 +1,301 @@
+# Helpers of tests/40-images.bats: the container images through real
+# podman, rootful and rootless. Needs root (builds, rootful runs, a
+# rootless test user) and podman; every test skips with the reason when
+# either is missing. tools/deps-images.sh installs everything.
+#
+# Environment (all optional):
+#   IMAGES_TEST_USER   rootless test user (default sa-images-test)
+#   IMAGE_REPO         image names are $IMAGE_REPO/socket-activate-NAME:latest
+#   IMAGE_SIZE_LIMIT   bytes (default 10000000: the 10 MB goal)
+#   CONTAINERS_CONF    podman configuration; default: the test-only one
+#                      written by tools/deps-images.sh --conf (runc, ulimits)
+#   IMAGES_NO_BUILD=1  use the images as they are instead of building them
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+TOOLS=$REPO/tests/tools
+IMAGES_TEST_USER=${IMAGES_TEST_USER:-sa-images-test}
+IMAGE_REPO=${IMAGE_REPO:-localhost}
+IMAGE_SIZE_LIMIT=${IMAGE_SIZE_LIMIT:-10000000}
+ECHO_IMAGE=$IMAGE_REPO/socket-activate-echo:latest
+HTTPD_IMAGE=$IMAGE_REPO/socket-activate-httpd:latest
+ECHO_DEMO_IMAGE=$IMAGE_REPO/socket-activate-echo-demo:latest
+HTTPD_DEMO_IMAGE=$IMAGE_REPO/socket-activate-httpd-demo:latest
+
+# --- once per file ----------------------------------------------------------
+
+# Decides what can run and builds the images once; tests read the
+# exported IMAGES_SKIP / HTTPD_SKIP / ROOTLESS_SKIP / *_BUILD_ERROR.
+images_setup_file() {
+	export IMAGES_SKIP="" HTTPD_SKIP="" ROOTLESS_SKIP=""
+	export ECHO_BUILD_ERROR="" HTTPD_BUILD_ERROR=""
+	local t
+
+	if [ "$(id -u)" -ne 0 ]; then
+		IMAGES_SKIP="needs root (image builds, rootful podman, a rootless test user); run as root"
+		return 0
+	fi
+	for t in podman systemd-socket-activate socat curl python3; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			IMAGES_SKIP="$t is not installed (tools/deps-images.sh installs what these tests need)"
+			return 0
+		fi
+	done
+	if [ -z "${CONTAINERS_CONF:-}" ]; then
+		CONTAINERS_CONF=$("$REPO/tools/deps-images.sh" --conf)
+	fi
+	export CONTAINERS_CONF
+	if ! podman info >"$BATS_FILE_TMPDIR/podman-info.log" 2>&1; then
+		IMAGES_SKIP="podman does not work here: $(tail -1 "$BATS_FILE_TMPDIR/podman-info.log")"
+		return 0
+	fi
+
+	if [ "${IMAGES_NO_BUILD:-0}" != 1 ]; then
+		images_build echo "$ECHO_IMAGE" image-echo image-echo-demo ||
+			ECHO_BUILD_ERROR="make image-echo image-echo-demo failed: $(tail -5 "$BATS_FILE_TMPDIR/build-echo.log")"
+		if [ ! -e "$REPO/httpd/httpd.mk" ]; then
+			HTTPD_SKIP="httpd/httpd.mk does not exist yet, so there is no socket-activate-httpd to put in an image"
+		else
+			images_build httpd "$HTTPD_IMAGE" image-httpd image-httpd-demo ||
+				HTTPD_BUILD_ERROR="make image-httpd image-httpd-demo failed: $(tail -5 "$BATS_FILE_TMPDIR/build-httpd.log")"
+		fi
+	elif ! podman image exists "$HTTPD_IMAGE"; then
+		HTTPD_SKIP="IMAGES_NO_BUILD=1 and there is no $HTTPD_IMAGE"
+	fi
+
+	# Rootless: the test user gets its own copies of the images.
+	if ! id "$IMAGES_TEST_USER" >/dev/null 2>&1; then
+		ROOTLESS_SKIP="no rootless test user $IMAGES_TEST_USER (tools/deps-images.sh creates it)"
+	elif ! command -v newuidmap >/dev/null 2>&1; then
+		ROOTLESS_SKIP="newuidmap is missing (apt-get install uidmap)"
+	elif ! grep -q "^$IMAGES_TEST_USER:" /etc/subuid; then
+		ROOTLESS_SKIP="$IMAGES_TEST_USER has no range in /etc/subuid (tools/deps-images.sh adds one)"
+	elif [ -z "$ECHO_BUILD_ERROR" ]; then
+		for t in "$ECHO_IMAGE" "$HTTPD_IMAGE"; do
+			podman image exists "$t" || continue
+			# Already there with the same id: skip the copy.
+			if [ "$(as_user podman image inspect --format '{{.Id}}' "$t" 2>/dev/null)" = \
+				"$(podman image inspect --format '{{.Id}}' "$t")" ]; then
+				continue
+			fi
+			if ! podman save --format oci-archive "$t" 2>/dev/null |
+				as_user podman load >>"$BATS_FILE_TMPDIR/rootless-load.log" 2>&1; then
+				ROOTLESS_SKIP="rootless podman load of $t failed: $(tail -1 "$BATS_FILE_TMPDIR/rootless-load.log")"
+				break
+			fi
+		done
+	fi
+}
+
+# images_build NAME IMAGE MAKE-TARGET...: builds through tools/images.mk,
+# the same targets `make images` uses, and notes the time taken.
+images_build() {
+	local name=$1 image=$2 start=$SECONDS
+	shift 2
+	(cd "$REPO" && make -f tools/images.mk "$@") \
+		>"$BATS_FILE_TMPDIR/build-$name.log" 2>&1 3>&- || return 1
+	echo "$((SECONDS - start))" >"$BATS_FILE_TMPDIR/build-$name.seconds"
+	podman image exists "$image"
+}
+
+images_teardown_file() {
+	local uid pidfile
+	[ -z "$IMAGES_SKIP" ] && [ -z "$ROOTLESS_SKIP" ] || return 0
+	# Rootless podman leaves a pause process holding the test user's
+	# namespaces; the user exists for these tests only: end it, by its pid.
+	uid=$(id -u "$IMAGES_TEST_USER") || return 0
+	pidfile=/tmp/podman-run-$uid/libpod/tmp/pause.pid
+	if [ -s "$pidfile" ]; then
+		kill "$(cat "$pidfile")" 2>/dev/null || true
+	fi
+}
+
+# --- per test -----------------------------------------------------------------
+
+images_setup() {
+	BG_PIDS=()
+	CTRS=()
+	[ -z "$IMAGES_SKIP" ] || skip "$IMAGES_SKIP"
+	[ -z "$ECHO_BUILD_ERROR" ] || fail_with "$ECHO_BUILD_ERROR"
+	# A directory the rootless user can create sockets in, and read logs from.
+	T=$(mktemp -d /tmp/sa-images-test.XXXXXX)
+	chmod 755 "$T"
+	if id "$IMAGES_TEST_USER" >/dev/null 2>&1; then
+		chown "$IMAGES_TEST_USER:" "$T"
+	fi
+	LOG=$T/server.log
+	: >"$LOG"
+	chmod 644 "$LOG"
+}
+
+images_teardown() {
+	local p i n
+	# SIGTERM first: podman run passes it to the container, which stops
+	# and is removed (--rm); whatever is left after 10 s is killed.
+	for p in "${BG_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${BG_PIDS[@]}"; do
+		for ((i = 0; i < 200; i++)); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for n in "${CTRS[@]}"; do
+		case $n in
+		user:*) as_user podman rm -f -t 0 --ignore "${n#user:}" >/dev/null 2>&1 || true ;;
+		*) podman rm -f -t 0 --ignore "$n" >/dev/null 2>&1 || true ;;
+		esac
+	done
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${T:-}" ]; then
+		echo "--- server log ($LOG):"
+		cat "$LOG" 2>/dev/null || true
+	fi
+	[ -z "${T:-}" ] || rm -rf "$T"
+}
+
+fail_with() {
+	echo "$*" >&2
+	return 1
+}
+
+need_httpd() {
+	[ -z "$HTTPD_SKIP" ] || skip "$HTTPD_SKIP"
+	[ -z "$HTTPD_BUILD_ERROR" ] || fail_with "$HTTPD_BUILD_ERROR"
+}
+
+need_rootless() {
+	[ -z "$ROOTLESS_SKIP" ] || skip "$ROOTLESS_SKIP"
+}
+
+# as_user COMMAND...: COMMAND as the rootless test user, with a clean
+# environment as a login would give it (no XDG_RUNTIME_DIR without
+# logind: podman then uses /tmp/podman-run-UID). AS_USER is the prefix
+# itself: it execs, so "${AS_USER[@]}" CMD & leaves $! the pid of CMD.
+AS_USER=()
+if _home=$(getent passwd "$IMAGES_TEST_USER" | cut -d: -f6) && [ -n "$_home" ]; then
+	AS_USER=(setpriv --reuid="$IMAGES_TEST_USER" --regid="$IMAGES_TEST_USER"
+		--init-groups --reset-env env -C "$_home" HOME="$_home"
+		USER="$IMAGES_TEST_USER" LOGNAME="$IMAGES_TEST_USER"
+		PATH=/usr/local/bin:/usr/bin:/bin)
+fi
+as_user() { "${AS_USER[@]}" CONTAINERS_CONF="$CONTAINERS_CONF" "$@"; }
+
+# A TCP/UDP port nobody listens on right now.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket(socket.AF_INET6); s.bind(("::", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds, or fail.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		if ((SECONDS >= deadline)); then
+			echo "timed out waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# bg COMMAND...: in the background, output to $LOG, fd 3 closed (bats
+# waits for whoever holds it). Sets BG_PID.
+bg() {
+	"$@" >>"$LOG" 2>&1 3>&- &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+
+# new_name: a container name for this test, removed in teardown. With
+# "user" the container is the rootless user's.
+new_name() {
+	NAME=sa-images-$BATS_SUITE_TEST_NUMBER-$RANDOM
+	if [ "${1:-}" = user ]; then
+		CTRS+=("user:$NAME")
+	else
+		CTRS+=("$NAME")
+	fi
+}
+
+# activate [user] SYSTEMD-SOCKET-ACTIVATE-ARGS... -- PODMAN-RUN-ARGS...:
+#   systemd-socket-activate ARGS podman run --rm --network=none \
+#       --name $NAME PODMAN-RUN-ARGS
+# in the background (as the test user with "user"), waiting until every
+# socket listens. The container starts on the first connection.
+activate() {
+	local who=root sa=() n
+	if [ "$1" = user ]; then
+		who=user
+		shift
+	fi
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		sa+=("$1")
+		shift
+	done
+	shift
+	new_name "$who"
+	n=$(grep -c "^Listening on" "$LOG" || true)
+	local env=("${SA_ENV[@]}")
+	# The test user has its own storage; only the podman settings go along.
+	[ "$who" = root ] || env=(-E CONTAINERS_CONF)
+	local cmd=(systemd-socket-activate "${env[@]}" "${sa[@]}"
+		podman run --rm --network=none --name "$NAME" "$@")
+	if [ "$who" = user ]; then
+		bg "${AS_USER[@]}" CONTAINERS_CONF="$CONTAINERS_CONF" "${cmd[@]}"
+	else
+		bg "${cmd[@]}"
+	fi
+	# One "Listening on" line per -l.
+	local want=$n a
+	for a in "${sa[@]}"; do
+		[ "$a" != -l ] || want=$((want + 1))
+	done
+	wait_for 10 log_count_ge "^Listening on" "$want"
+}
+
+# systemd-socket-activate hands the program only LISTEN_* and the
+# variables named with -E: podman's configuration must be named.
+SA_ENV=(-E CONTAINERS_CONF)
+[ -z "${CONTAINERS_STORAGE_CONF:-}" ] || SA_ENV+=(-E CONTAINERS_STORAGE_CONF)
+
+log_count_ge() { [ "$(grep -c "$1" "$LOG")" -ge "$2" ]; }
+
+# Clients. The first connection also starts the container: give it time.
+tcp_echo() { # HOST PORT MESSAGE (HOST 127.0.0.1 or [::1])
+	local fam=tcp4
+	[[ $1 != \[* ]] || fam=tcp6
+	# -t: after sending, wait that long for the echo (socat's default
+	# 0.5 s is shorter than a cold start).
+	timeout 20 socat -t 15 - "$fam:$1:$2" <<<"$3"
+}
+
+unix_echo() { timeout 20 socat -t 15 - "unix-connect:$1" <<<"$2"; }
+
+# udp_echo HOST PORT MESSAGE: one datagram, the reply printed.
+udp_echo() {
+	timeout 25 python3 - "$@" <<'PY'
+import socket, sys
+host, port, msg = sys.argv[1].strip("[]"), int(sys.argv[2]), sys.argv[3]
+fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.settimeout(20)
+s.sendto((msg + "\n").encode(), (host, port))
+print(s.recv(65536).decode().rstrip("\n"))
+PY
+}
+
+# The startup line the server logs for a socket handed over under a name:
+#   tcp4 (fd 3): IPv4 stream socket 127.0.0.1:3000, listening, from systemd
+#   udp4 (fd 5): IPv4 datagram socket 127.0.0.1:3000, receiving, from systemd
+assert_fd_line() { # NAME DESCRIPTION (a grep pattern)
+	local state=listening
+	[[ $2 != *datagram* ]] || state=receiving
+	grep -q "^$1 (fd [0-9]*): $2, $state, from systemd\$" "$LOG" ||
+		fail_with "no startup line \"$1 (fd N): $2, $state, from systemd\" in the log"
+}
+
+image_size() { podman image inspect --format '{{.Size}}' "$1"; }
+
+# Shown in the TAP output (bats prints "# " lines written to fd 3).
+note() { echo "# $*" >&3; }

@@ -1,0 +1,66 @@
+# Container images (included by the top Makefile; works on its own too:
+# make -f tools/images.mk images).
+#
+#   make images            socket-activate-echo and socket-activate-httpd
+#   make image-echo        one of them
+#   make image-httpd
+#   make images-demo       the -demo variants (curl, ip, ss, bash added)
+#   make image-echo-demo
+#   make image-httpd-demo
+#   make check-images      tests/40-images.bats (root, podman; builds what
+#                          it needs itself)
+#
+# Each build first makes sure the base image is there
+# (tools/bootstrap-base.sh): present, pulled, or, when no registry can be
+# reached, debootstrapped from the Debian mirror and tagged under the
+# Containerfile's name. Only a bootstrapped base is built with
+# --pull=never; otherwise podman's normal pull policy applies.
+#
+# Variables: PODMAN, BASE_IMAGE, IMAGE_REPO (default localhost), VERSION,
+# SOURCE_URL (OCI source label; default: the git remote), PODMAN_BUILD_FLAGS.
+
+PODMAN ?= podman
+BASE_IMAGE ?= docker.io/library/debian:bookworm-slim
+IMAGE_REPO ?= localhost
+VERSION ?= $(shell sed -n 's/^VERSION *= *//p' Makefile)
+SOURCE_URL ?= $(shell git remote get-url origin 2>/dev/null | \
+	sed -e 's|^git@\([^:]*\):|https://\1/|' -e 's|\.git$$||')
+PODMAN_BUILD_FLAGS ?=
+
+IMAGE_TARGETS = echo httpd echo-demo httpd-demo
+
+.PHONY: images images-demo image-base check-images \
+	$(IMAGE_TARGETS:%=image-%)
+
+images: image-echo image-httpd
+images-demo: image-echo-demo image-httpd-demo
+
+# Prints the pull flag for the builds on its last line.
+IMAGE_BASE_CMD = state=$$(mktemp) && \
+	BOOTSTRAP_STATE=$$state PODMAN='$(PODMAN)' \
+		tools/bootstrap-base.sh '$(BASE_IMAGE)' >&2 && \
+	pull= && \
+	if [ "$$(cat $$state)" = bootstrapped ]; then pull=--pull=never; fi && \
+	rm -f $$state
+
+image-base:
+	@$(IMAGE_BASE_CMD)
+
+# image-NAME: tags $(IMAGE_REPO)/socket-activate-NAME:latest and :$(VERSION).
+$(IMAGE_TARGETS:%=image-%): image-%:
+	@$(IMAGE_BASE_CMD) && \
+	echo "$(PODMAN) build $$pull --target $* -t $(IMAGE_REPO)/socket-activate-$*:latest ." && \
+	$(PODMAN) build $$pull $(PODMAN_BUILD_FLAGS) \
+		--build-arg BASE_IMAGE='$(BASE_IMAGE)' \
+		--build-arg VERSION='$(VERSION)' \
+		--build-arg SOURCE_URL='$(SOURCE_URL)' \
+		--target $* \
+		-t $(IMAGE_REPO)/socket-activate-$*:latest \
+		-t $(IMAGE_REPO)/socket-activate-$*:$(VERSION) \
+		-f Containerfile . && \
+	$(PODMAN) image inspect --format \
+		'$(IMAGE_REPO)/socket-activate-$*: {{.Size}} bytes' \
+		$(IMAGE_REPO)/socket-activate-$*:latest
+
+check-images:
+	tests/run tests/40-images.bats
