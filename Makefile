@@ -60,7 +60,7 @@ BINS = $(ECHO_BIN)
 MANS = echo/socket-activate-echo.1
 TEST_BINS = $(UNIT_BIN) $(SANDBOX_TEST_BIN)
 
-.PHONY: all clean check check-asan test demo install uninstall
+.PHONY: all clean check check-asan check-valgrind test demo install uninstall
 all: build-all
 
 # Each server and tool adds its own rules (and to BINS, MANS, TEST_BINS).
@@ -127,6 +127,10 @@ check:
 
 check-asan:
 	$(MAKE) WERROR=1 SANITIZE=1 test
+
+# The server tests with every server under valgrind memcheck (slow).
+check-valgrind: build-all
+	tests/run-valgrind $(TESTS)
 
 demo: $(BINS)
 	tools/demo.sh $(abspath $(ECHO_BIN)) $(abspath $(HTTPD_BIN))

@@ -351,8 +351,8 @@ echo_dgram_cb(evutil_socket_t fd, short what, void *arg)
 			st->dropped++;
 			log_debug("%s (fd %d): datagram from %s dropped: %s",
 			    d->sock->name, fd, addr_format(&a.sa, len, peer,
-			    sizeof(peer)), a.sa.sa_family == AF_UNIX ||
-			    len <= sizeof(sa_family_t) ?
+			    sizeof(peer)), len <= sizeof(sa_family_t) ||
+			    a.sa.sa_family == AF_UNIX ?
 			    "the sender has no address to reply to (bind the "
 			    "client socket)" :
 			    "source port is 0 or a small service port (7, 9, "

@@ -149,6 +149,7 @@ PY
 }
 
 @test "out of file descriptors: accepting pauses without a busy loop and recovers" {
+	skip_under_valgrind "a 10-descriptor limit and CPU time"
 	port=$(free_port)
 	# 3 std + 1 listener + libevent's few + 2 connections.
 	(ulimit -n 10; exec "$TOOLS/listen-fds.py" tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN") >>"$(LOG)" 2>&1 3>&- &

@@ -81,6 +81,11 @@ wait_exit() {
 	wait "$BG_PID" && STATUS=0 || STATUS=$?
 }
 
+# Under tests/run-valgrind, time, CPU and memory are valgrind's, not ours.
+skip_under_valgrind() {
+	[ -z "${VALGRIND:-}" ] || skip "under valgrind: $1 would measure valgrind"
+}
+
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 setup() {
@@ -94,8 +99,9 @@ teardown() {
 		kill -9 "$p" 2>/dev/null || true
 	done
 	# A sanitizer report fails the test whatever it asserted.
-	if grep -qE 'ERROR: (Address|Leak)Sanitizer|Sanitizer has encountered|runtime error:' "$(LOG)" 2>/dev/null; then
-		echo "sanitizer report in the server log:"
+	# (valgrind runs with -q: any "==PID==" line is an error report.)
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|Sanitizer has encountered|runtime error:|^==[0-9]+== ' "$(LOG)" 2>/dev/null; then
+		echo "sanitizer or valgrind report in the server log:"
 		bad=1
 	fi
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] || [ "$bad" = 1 ]; then
