@@ -117,7 +117,8 @@ fuzz: fuzzers
 # The test suite: every tests/*.bats file, against this build's binaries.
 # `make check` runs it on the normal build and again under ASan+UBSan.
 test: build-all
-	ECHO_BIN=$(abspath $(ECHO_BIN)) UNIT_BIN=$(abspath $(UNIT_BIN)) \
+	ECHO_BIN=$(abspath $(ECHO_BIN)) HTTPD_BIN=$(abspath $(HTTPD_BIN)) \
+	UNIT_BIN=$(abspath $(UNIT_BIN)) \
 	BUILD_DIR=$(abspath $(B)) tests/run $(TESTS)
 
 check:

@@ -36,7 +36,7 @@ log_debug_enabled(void)
 void
 log_printf(int prio, const char *fmt, ...)
 {
-	char line[1024];
+	char line[2048];
 	size_t len = 0;
 	va_list ap;
 	int n;

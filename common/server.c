@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -181,6 +182,25 @@ server_resume_cb(evutil_socket_t fd, short what, void *arg)
 	server_update_accept(srv);
 }
 
+/* A connection's peer for logs. Unix clients are usually unnamed: who
+ * they are is in their credentials. */
+static void
+server_format_peer(int fd, const struct sockaddr *sa, socklen_t len,
+    char *buf, size_t size)
+{
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	size_t n;
+
+	addr_format(sa, len, buf, size);
+	if (len >= sizeof(sa_family_t) && sa->sa_family == AF_UNIX &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+		n = strlen(buf);
+		snprintf(buf + n, size - n, " (pid %d, uid %u)", (int)cred.pid,
+		    (unsigned)cred.uid);
+	}
+}
+
 static void
 server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
@@ -243,22 +263,7 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			    "accepting", l->sock->name, lfd);
 			srv->fds_warned = false;
 		}
-		addr_format(&a.sa, len, peer, ADDR_STRLEN);
-		if (a.sa.sa_family == AF_UNIX) {
-			struct ucred cred;
-			socklen_t clen = sizeof(cred);
-
-			/* Unix clients are usually unnamed: who they are is
-			 * in their credentials. */
-			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
-			    &clen) == 0) {
-				size_t pl = strlen(peer);
-
-				snprintf(peer + pl, sizeof(peer) - pl,
-				    " (pid %d, uid %u)", (int)cred.pid,
-				    (unsigned)cred.uid);
-			}
-		}
+		server_format_peer(fd, &a.sa, len, peer, sizeof(peer));
 		srv->stats.conns_open++;
 		srv->stats.conns_total++;
 		server_touch(srv);
@@ -351,14 +356,14 @@ server_start(struct server *srv)
 			else
 				srv->ndgram++;
 		} else {
-			char peer[ADDR_STRLEN];
+			char peer[ADDR_STRLEN + 48];
 			union addr_any a;
 			socklen_t len = sizeof(a);
 			int fd = s->fd;
 
 			if (getpeername(fd, &a.sa, &len) < 0)
 				len = 0;
-			addr_format(&a.sa, len, peer, sizeof(peer));
+			server_format_peer(fd, &a.sa, len, peer, sizeof(peer));
 			/* The module owns the connection now. */
 			s->fd = -1;
 			srv->stats.conns_open++;
@@ -498,6 +503,8 @@ server_run(struct server *srv)
 		tv = server_ms(srv->conf.exit_idle_ms + srv->conf.start_sleep_ms);
 		evtimer_add(srv->ev_idle, &tv);
 	}
+	/* Local time for logs: read /etc/localtime while we still may. */
+	tzset();
 	if (srv->conf.sandbox && server_sandbox(srv) < 0)
 		return 1;
 	if (srv->conf.start_sleep_ms > 0) {

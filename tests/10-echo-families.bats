@@ -120,3 +120,10 @@ PY
 	timeout 20 socat -b 65536 - tcp4:127.0.0.1:$port <payload >back
 	[ "$(sha256sum <back)" = "$(sha256sum <payload)" ]
 }
+
+@test "Accept=yes on a Unix socket: the client's pid and uid are logged" {
+	activate -a -l "$BATS_TEST_TMPDIR/acc.sock" "$ECHO_BIN"
+	[ "$(timeout 5 socat - "unix-connect:$BATS_TEST_TMPDIR/acc.sock" <<<cred)" = cred ]
+	wait_for 5 grep -Eq "connected, from systemd" "$(LOG)"
+	wait_for 5 grep -Eq "connection from unnamed \(pid [0-9]+, uid $(id -u)\)" "$(LOG)"
+}
