@@ -23,3 +23,7 @@ fuzz() {
 @test "fuzz: --listen address parsing never crashes and canonical forms parse back" {
 	fuzz addr
 }
+
+@test "fuzz: HTTP request heads and path resolution never crash and keep their invariants" {
+	fuzz httpd
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SA_HTTPD_REQUEST_H
+#define SA_HTTPD_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Request heads: framing, llhttp, and the strict checks llhttp leaves to us.
+ * Pure code: no I/O, no allocation, no logging; fuzzed on its own.
+ */
+
+/* A piece of the head buffer; p is NULL when the field was absent. */
+struct span {
+	const char *p;
+	size_t len;
+};
+
+enum request_method {
+	REQUEST_GET,
+	REQUEST_HEAD,
+	REQUEST_OTHER,		/* a method llhttp knows that we do not serve */
+};
+
+struct request {
+	size_t len;		/* bytes of the head, leading empty lines included */
+	int status;		/* 0: serve it; else the error status to answer */
+	const char *error;	/* why status is set, for the debug log */
+	enum request_method method;
+	struct span method_name;
+	struct span target;	/* the request-target as sent */
+	struct span path;	/* its path, still percent-encoded */
+	struct span query;	/* after '?', p NULL when there is no '?' */
+	int minor;		/* HTTP/1.minor */
+	bool keep_alive;	/* llhttp_should_keep_alive() */
+	bool must_close;	/* the connection cannot carry another request */
+	struct span host, range, if_range, if_none_match, if_modified_since;
+	struct span referer, user_agent;
+};
+
+enum request_result {
+	REQUEST_INCOMPLETE,	/* no complete head yet: read more */
+	REQUEST_DONE,		/* *req describes the head (or its error) */
+};
+
+/*
+ * Looks for a request head at the start of buf[0..len). max bounds the head
+ * (--max-header-size): a request line that does not end within max bytes is
+ * 414, a head that does not is 431. *scanned carries how far an earlier call
+ * looked (start at 0, keep it while the head is incomplete): bytes that
+ * arrive one at a time are then scanned once, not once per arrival.
+ * On REQUEST_DONE with req->status == 0, spans point into buf.
+ */
+enum request_result request_parse(const char *buf, size_t len, size_t max,
+    size_t *scanned, struct request *req);
+
+/* HTTP reason phrase for a status this server sends. */
+const char *request_reason(int status);
+
+#endif

@@ -1,0 +1,277 @@
+#!/usr/bin/env bats
+# socket-activate-httpd: nothing outside the root, strict heads, bounds on
+# everything a client controls.
+load helpers
+load fixtures/httpd/helpers
+
+# status_of RAW_OUTPUT: the status code of the first response.
+status_of() { head -1 <<<"$1" | cut -d' ' -f2; }
+
+@test "httpd: traversal attempts get 400 or 404 and never a byte from outside the root" {
+	start_httpd
+	targets=(
+		'/../secret.txt' '/%2e%2e/secret.txt' '/%2E%2E/secret.txt'
+		'/.%2e/secret.txt' '/%2e./secret.txt' '/sub/../../secret.txt'
+		'/sub/%2e%2e/%2e%2e/secret.txt' '/..%2fsecret.txt' '/%2e%2e%2fsecret.txt'
+		'/sub%2f..%2f..%2fsecret.txt' '/secret.txt%00.html' '/%00' '/%2500'
+		'/..\\secret.txt' '//../secret.txt' '/./../secret.txt'
+		"/$BATS_TEST_TMPDIR/secret.txt" "//$BATS_TEST_TMPDIR/secret.txt"
+		'http://x/../secret.txt' 'http://x/%2e%2e/secret.txt' '../secret.txt'
+		'/sub/..%5c..%5csecret.txt'
+	)
+	for t in "${targets[@]}"; do
+		out=$(printf 'GET %s HTTP/1.1\r\nHost: x\r\n\r\n' "$t" | "$RAW" 127.0.0.1 "$PORT")
+		st=$(status_of "$out")
+		echo "$t -> $st"
+		[[ "$st" == 400 || "$st" == 404 ]]
+		[[ "$out" != *"$SECRET_MARK"* ]]
+	done
+	# curl with the path as typed, too.
+	run curl -s --path-as-is "$URL/../secret.txt"
+	[[ "$output" != *"$SECRET_MARK"* ]]
+	# Still serving.
+	[ "$(curl -s "$URL/hello.txt")" = "hello, world" ]
+}
+
+@test "httpd: a symlink pointing out of the root gets 404, whether file, directory or absolute" {
+	make_site
+	ln -s ../secret.txt "$WWW/out.txt"
+	ln -s "$BATS_TEST_TMPDIR" "$WWW/outdir"
+	ln -s "$BATS_TEST_TMPDIR/secret.txt" "$WWW/abs.txt"
+	ln -s ../../secret.txt "$WWW/sub/up.txt"
+	start_httpd
+	for p in /out.txt /outdir/secret.txt /abs.txt /sub/up.txt /outdir/; do
+		run curl -s -w '\n%{http_code}' "$URL$p"
+		echo "$p: $output"
+		[ "${lines[-1]}" = 404 ]
+		[[ "$output" != *"$SECRET_MARK"* ]]
+	done
+}
+
+@test "httpd: a symlink inside the root is followed, and refused (404) with --no-symlinks" {
+	make_site
+	ln -s hello.txt "$WWW/link.txt"
+	ln -s sub "$WWW/sublink"
+	start_httpd
+	[ "$(curl -s "$URL/link.txt")" = "hello, world" ]
+	[ "$(curl -s "$URL/sublink/page.html")" = "<p>sub</p>" ]
+
+	PORT2=$(free_port)
+	bg systemd-socket-activate -l 127.0.0.1:$PORT2 "$HTTPD_BIN" --root "$WWW" --no-symlinks
+	wait_for 5 grep -q "Listening on 127.0.0.1:$PORT2 " "$(LOG)"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT2/link.txt")" = 404 ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT2/sublink/page.html")" = 404 ]
+	[ "$(curl -s "http://127.0.0.1:$PORT2/hello.txt")" = "hello, world" ]
+}
+
+@test "httpd: dotfiles are never served, however the dot is written" {
+	start_httpd
+	for p in /.hidden /%2ehidden /sub/.git/config /sub/%2Egit/config /.well-known/x; do
+		run curl -s -o /dev/null -w '%{http_code}' "$URL$p"
+		echo "$p: $output"
+		[ "$output" = 404 ]
+	done
+}
+
+@test "httpd: only regular files: a FIFO or a socket in the root gets 404 at once" {
+	make_site
+	mkfifo "$WWW/fifo"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$WWW/sock"
+	start_httpd
+	run timeout 5 curl -s -o /dev/null -w '%{http_code}' "$URL/fifo"
+	[ "$output" = 404 ]
+	run timeout 5 curl -s -o /dev/null -w '%{http_code}' "$URL/sock"
+	[ "$output" = 404 ]
+	[ "$(curl -s "$URL/hello.txt")" = "hello, world" ]
+}
+
+@test "httpd: an unreadable file gets 403" {
+	[ "$(id -u)" != 0 ] || skip "root reads any file: needs an unprivileged user"
+	make_site
+	chmod 000 "$WWW/hello.txt"
+	start_httpd
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/hello.txt")" = 403 ]
+}
+
+@test "httpd: malformed heads get 400 with Connection: close, and the connection closes" {
+	start_httpd
+	heads=(
+		'GET / HTTP/1.1\r\n\r\n'
+		'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'
+		'GET / HTTP/1.1\r\nHost: a b\r\n\r\n'
+		'GET / HTTP/1.1\r\nHost : a\r\n\r\n'
+		'GET / HTTP/1.1\r\nHost: a\r\nX-Fold: a\r\n b\r\n\r\n'
+		'GET / HTTP/1.1\r\nHost: a\r\nX: a\001b\r\n\r\n'
+		'GET / HTTP/1.1\r\nHost: a\r\nX: a\000b\r\n\r\n'
+		'GET / HTTP/1.1\r\nHo\000st: a\r\n\r\n'
+		'GET /\000 HTTP/1.1\r\nHost: a\r\n\r\n'
+		'GET / HTTP/1.1\nHost: a\n\n'
+		'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n'
+		'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n'
+		'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n'
+		'GET  / HTTP/1.1\r\nHost: a\r\n\r\n'
+		'GET / RTSP/1.0\r\nHost: a\r\n\r\n'
+		'GET /a"b HTTP/1.1\r\nHost: a\r\n\r\n'
+		'GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\nRange: bytes=0-1\r\n\r\n'
+		'GET /\r\n\r\n'
+	)
+	for h in "${heads[@]}"; do
+		run raw --keep --timeout 3 -- "$h"
+		echo "$h -> status $status: ${lines[0]}"
+		[ "$status" -eq 0 ]	# the server closed
+		[ "$(status_of "$output")" = 400 ]
+		[[ "$output" == *$'Connection: close\r'* ]]
+	done
+}
+
+@test "httpd: unsupported versions get 505 and unknown methods 501" {
+	start_httpd
+	run raw -- 'GET / HTTP/2.0\r\nHost: a\r\n\r\n'
+	[ "$(status_of "$output")" = 505 ]
+	run raw -- 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
+	[ "$(status_of "$output")" = 505 ]
+	run raw -- 'BREW / HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$(status_of "$output")" = 501 ]
+}
+
+@test "httpd: a request body is refused: 413 for GET, 405 for POST, and the body is never taken as a request" {
+	start_httpd
+	run raw --keep --timeout 3 -- 'GET /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 40\r\n\r\nGET /index.html HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$status" -eq 0 ]
+	[ "$(status_of "$output")" = 413 ]
+	[[ "$output" == *$'Connection: close\r'* ]]
+	[ "$(grep -ac '^HTTP/1.1' <<<"$output")" -eq 1 ]
+	run raw --keep --timeout 3 -- 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'
+	[ "$(status_of "$output")" = 413 ]
+	run raw --keep --timeout 3 -- 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello'
+	[ "$status" -eq 0 ]
+	[ "$(status_of "$output")" = 405 ]
+	[[ "$output" == *$'Allow: GET, HEAD\r'* ]]
+	[[ "$output" == *$'Connection: close\r'* ]]
+	# Content-Length: 0 is no body.
+	[ "$(curl -s -H 'Content-Length: 0' "$URL/hello.txt")" = "hello, world" ]
+}
+
+@test "httpd: a request line longer than --max-header-size gets 414, a header section 431" {
+	start_httpd --max-header-size 1K
+	long=$(printf 'a%.0s' $(seq 1100))
+	run raw --keep --timeout 3 -- "GET /$long HTTP/1.1\r\nHost: a\r\n\r\n"
+	[ "$status" -eq 0 ]
+	[ "$(status_of "$output")" = 414 ]
+	[[ "$output" == *$'Connection: close\r'* ]]
+	run raw --keep --timeout 3 -- "GET / HTTP/1.1\r\nHost: a\r\nX: $long\r\n\r\n"
+	[ "$status" -eq 0 ]
+	[ "$(status_of "$output")" = 431 ]
+	# Just under the bound is fine.
+	mid=$(printf 'a%.0s' $(seq 900))
+	run raw -- "GET /hello.txt HTTP/1.1\r\nHost: a\r\nX: $mid\r\n\r\n"
+	[ "$(status_of "$output")" = 200 ]
+}
+
+@test "httpd: the default header bound is 8 KiB" {
+	start_httpd
+	big=$(printf 'a%.0s' $(seq 8200))
+	run raw -- "GET / HTTP/1.1\r\nHost: a\r\nX: $big\r\n\r\n"
+	[ "$(status_of "$output")" = 431 ]
+	ok=$(printf 'a%.0s' $(seq 8000))
+	run raw -- "GET /hello.txt HTTP/1.1\r\nHost: a\r\nX: $ok\r\n\r\n"
+	[ "$(status_of "$output")" = 200 ]
+}
+
+@test "httpd: slow header delivery is cut with 408 at --header-timeout while a normal client is served" {
+	start_httpd --header-timeout 1
+	python3 - 127.0.0.1 "$PORT" >slow.out 2>&1 3>&- <<'PY' &
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+t0 = time.monotonic()
+s.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n")
+s.setblocking(False)
+got = b""
+# One header byte every 50 ms: never idle for long, never complete.
+while time.monotonic() - t0 < 6:
+    try:
+        s.send(b"X")
+    except OSError:
+        pass
+    time.sleep(0.05)
+    try:
+        c = s.recv(4096)
+        if not c:
+            break
+        got += c
+    except BlockingIOError:
+        pass
+print("after %.2f s: %s" % (time.monotonic() - t0, got.split(b"\r\n")[0].decode()))
+PY
+	slow=$!
+	BG_PIDS+=("$slow")
+	sleep 0.3
+	# Meanwhile, a normal client is answered at once.
+	run curl -s -m 1 -o /dev/null -w '%{http_code} %{time_total}' "$URL/hello.txt"
+	[[ "$output" == "200 0."* ]]
+	wait "$slow"
+	cat slow.out
+	grep -qE '^after (0\.9|1\.[0-9]|2\.[0-4])[0-9]* s: HTTP/1.1 408 Request Timeout$' slow.out
+}
+
+@test "httpd: a connection that sends nothing is closed at --header-timeout without a response" {
+	start_httpd --header-timeout 0.5
+	start=$SECONDS
+	run raw --keep --timeout 5 -- ''
+	[ "$status" -eq 0 ]	# closed by the server
+	[ -z "$output" ]
+	[ $((SECONDS - start)) -lt 3 ]
+}
+
+@test "httpd: an idle keep-alive connection is closed after --keepalive-timeout" {
+	start_httpd --keepalive-timeout 0.5
+	start=$SECONDS
+	run raw --keep --timeout 5 -- 'GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$status" -eq 0 ]	# closed by the server, well before raw.py's 5 s
+	[ "$(status_of "$output")" = 200 ]
+	[ $((SECONDS - start)) -lt 3 ]
+}
+
+@test "httpd: --keepalive-timeout 0 turns keep-alive off" {
+	start_httpd --keepalive-timeout 0
+	run raw --keep --timeout 3 -- 'GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'Connection: close\r'* ]]
+}
+
+@test "httpd: 1000 idle connections do not stop a new client, and stay open" {
+	start_httpd --header-timeout 60
+	python3 - 127.0.0.1 "$PORT" >idle.out 2>&1 3>&- <<'PY' &
+import resource, socket, sys, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+conns = [socket.create_connection((sys.argv[1], int(sys.argv[2]))) for _ in range(1000)]
+print("open", len(conns), flush=True)
+time.sleep(30)
+PY
+	BG_PIDS+=("$!")
+	wait_for 20 grep -q 'open 1000' idle.out
+	pid=$(server_pid)
+	wait_for 10 eval '[ "$(ls /proc/'"$pid"'/fd | wc -l)" -gt 1000 ]'
+	run curl -s -m 2 -w ' %{time_total}' "$URL/hello.txt"
+	[[ "$output" == "hello, world"* ]]
+	# The idle ones were not dropped to make room.
+	[ "$(ls /proc/$pid/fd | wc -l)" -gt 1000 ]
+}
+
+@test "httpd: a client that takes no byte of a response is dropped after --send-timeout" {
+	make_site
+	head -c 64M /dev/zero >"$WWW/huge.bin"
+	start_httpd --send-timeout 1 -d
+	python3 - 127.0.0.1 "$PORT" 3>&- <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.sendall(b"GET /huge.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+time.sleep(20)
+PY
+	BG_PIDS+=("$!")
+	wait_for 10 grep -q 'closed: the client took nothing within --send-timeout' "$(LOG)"
+	[ "$(curl -s "$URL/hello.txt")" = "hello, world" ]
+}
