@@ -5,7 +5,7 @@
 set -eu
 
 pkgs="build-essential pkg-config libsystemd-dev libevent-dev systemd
-bats socat curl python3 iproute2 procps clang"
+bats socat curl python3 iproute2 procps clang libclang-rt-dev valgrind"
 
 # llhttp: Debian 13 and later ship the library; Debian 12 ships its C
 # sources in node-llhttp, which the Makefile compiles in.
