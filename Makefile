@@ -68,6 +68,8 @@ all: build-all
 -include tests/bench/bench.mk
 -include tests/bench/httpd-bench.mk
 -include tools/images.mk
+-include tools/units.mk
+-include tests/fuzz/fuzz.mk
 
 .PHONY: build-all
 build-all: $(BINS) $(TEST_BINS)
