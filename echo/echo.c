@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "echo.h"
 #include "log.h"
@@ -23,6 +25,7 @@ struct echo_conn {
 	size_t pend_len, pend_off;
 	uint64_t in, out;
 	size_t rdsize;		/* bytes per read: see echo_conn_new() */
+	bool finished;		/* stopping, all echoed: FIN sent, draining */
 	LIST_ENTRY(echo_conn) entry;
 	char peer[];
 };
@@ -93,6 +96,7 @@ echo_conn_close(struct echo_conn *c, const char *why)
 
 static void echo_conn_cb(evutil_socket_t fd, short what, void *arg);
 static void echo_conn_drain(struct echo_conn *c);
+static void echo_conn_finish(struct echo_conn *c);
 
 /* Wait for the socket to become readable, or writable if bytes wait. */
 static void
@@ -163,7 +167,8 @@ echo_conn_flush(struct echo_conn *c)
 }
 
 /* One read and its echo. Returns 0 to go on reading, 1 when bytes wait
- * for the peer to read, -1 when the connection is closed. */
+ * for the peer to read, -1 when the connection is closed (or, stopping,
+ * finished: all echoed). */
 static int
 echo_conn_read(struct echo_conn *c)
 {
@@ -181,7 +186,7 @@ echo_conn_read(struct echo_conn *c)
 		if (errno == EAGAIN || errno == EINTR) {
 			/* Stopping: all that was received has been echoed. */
 			if (server_stopping(e->srv)) {
-				echo_conn_close(c, NULL);
+				echo_conn_finish(c);
 				return -1;
 			}
 			return 0;
@@ -232,13 +237,50 @@ echo_conn_drain(struct echo_conn *c)
 			return;
 }
 
+/*
+ * Stopping, and everything received is echoed. If the peer has all of it,
+ * close. Else our FIN goes out behind the echo, and what the peer still
+ * sends is read and dropped until it closes: closing with bytes unread
+ * would make the kernel reset the connection and destroy the echo still
+ * in the send buffer. The shutdown deadline bounds a peer that never
+ * closes.
+ */
+static void
+echo_conn_finish(struct echo_conn *c)
+{
+	int unsent = -1;
+
+	if (ioctl(c->fd, SIOCOUTQ, &unsent) == 0 && unsent == 0) {
+		echo_conn_close(c, NULL);
+		return;
+	}
+	c->finished = true;
+	if (shutdown(c->fd, SHUT_WR) < 0) {
+		echo_conn_close(c, strerror(errno));
+		return;
+	}
+	echo_conn_wait(c, EV_READ);
+}
+
+static void
+echo_conn_discard(struct echo_conn *c)
+{
+	ssize_t n = recv(c->fd, c->echo->buf, c->echo->buflen, 0);
+
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return;
+	echo_conn_close(c, n < 0 ? strerror(errno) : NULL);
+}
+
 static void
 echo_conn_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct echo_conn *c = arg;
 
 	(void)fd;
-	if (what & EV_WRITE)
+	if (c->finished)
+		echo_conn_discard(c);
+	else if (what & EV_WRITE)
 		echo_conn_flush(c);
 	else if (server_stopping(c->echo->srv))
 		echo_conn_drain(c);

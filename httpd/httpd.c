@@ -1295,11 +1295,13 @@ httpd_shutdown(struct server *srv)
 	h->stopping = true;
 	for (c = LIST_FIRST(&h->conns); c; c = cn) {
 		cn = LIST_NEXT(c, entry);
-		/* Idle: nothing received that deserves an answer. A head in
+		/* Idle: nothing received that deserves an answer. Lingering,
+		 * not closing: a request already on its way would make the
+		 * kernel answer it with a reset instead of our FIN. A head in
 		 * progress is answered (with Connection: close) if it
 		 * completes in time; a response in flight finishes. */
 		if (c->state == CONN_READ && c->in_len == 0)
-			conn_close(c, NULL);
+			(void)conn_linger(c);
 		else if (c->state == CONN_WRITE)
 			c->close_after = true;
 	}
