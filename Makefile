@@ -66,6 +66,8 @@ all: build-all
 # Each server and tool adds its own rules (and to BINS, MANS, TEST_BINS).
 -include httpd/httpd.mk
 -include tests/bench/bench.mk
+-include tests/bench/modes.mk
+-include tests/soak.mk
 -include tests/bench/httpd-bench.mk
 -include tools/images.mk
 -include tools/units.mk

@@ -35,7 +35,9 @@ fi
 # The container image tests need podman and a way to build an offline base
 # image; tools/deps-images.sh knows the details.
 here=$(dirname "$0")
-if [ -x "$here/deps-images.sh" ]; then
-	"$here/deps-images.sh"
-fi
+"$here/deps-images.sh"
+# Hostile-client tests (slowhttptest, wrk) and the network-mode benchmark's
+# smoke test (gnuplot, iptables, a rootless benchmark user).
+"$here/deps-hardening.sh"
+"$here/../tests/bench/deps-modes.sh"
 echo "dependencies installed"

@@ -10,6 +10,7 @@
 # Traffic stays on 127.0.0.1 and Unix sockets in a private temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/../.." # repo root: default paths are relative to it
+. tests/bench/lib.sh        # bench_pin, bench_median
 
 ECHO_BIN=${ECHO_BIN:-echo/socket-activate-echo}
 REF_BIN=tests/bench/ref-echo
@@ -28,11 +29,11 @@ command -v systemd-socket-activate >/dev/null || { echo "bench-echo: needs syste
 
 # Server and client on different vCPUs, so each gets a whole CPU and neither
 # scheduler decisions nor migrations between runs move the numbers around.
-if [ "${BENCH_NOPIN:-0}" != 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-    PIN_SRV=(taskset -c 0) PIN_CLI=(taskset -c 1) PIN_SAME=(taskset -c 0)
+bench_pin
+PIN_SAME=("${PIN_SRV[@]}")
+if [ ${#PIN_SRV[@]} != 0 ]; then
     echo "bench-echo: pinning servers to CPU 0 and the load generator to CPU 1 (taskset)"
 else
-    PIN_SRV=() PIN_CLI=() PIN_SAME=()
     echo "bench-echo: NOT pinning (BENCH_NOPIN=1, fewer than 2 CPUs, or no taskset)"
 fi
 # 1000 idle connections need more fds than the usual soft limit; raising up to the hard limit needs no privilege
@@ -187,7 +188,7 @@ for rep in $(seq "$REPEAT"); do
     done
 done
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { bench_median; }
 row() { # row "metric description" key
     local o r
     o=$(median <<<"${R[ours:$2]:-}")

@@ -28,6 +28,7 @@
 # Traffic goes to 127.0.0.1 only, every run is bounded by wrk -d and timeout.
 set -euo pipefail
 cd "$(dirname "$0")/../.." # repo root: default paths are relative to it
+. tests/bench/lib.sh        # bench_pin, bench_make_docroot, bench_wrk_lua, bench_cpu_busy
 
 HTTPD_BIN=${HTTPD_BIN:-httpd/socket-activate-httpd}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then SECS=${BENCH_SECS:-2}; else SECS=${BENCH_SECS:-10}; fi
@@ -54,13 +55,8 @@ NGINX=$(find_bin nginx)
 
 # Server on CPU 0, wrk on CPU 1: each gets a whole vCPU, and the numbers do
 # not depend on where the scheduler puts them.
-if [ "${BENCH_NOPIN:-0}" != 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-    PIN_SRV=(taskset -c 0) PIN_CLI=(taskset -c 1)
-    PINNING="server pinned to CPU 0, wrk to CPU 1 (taskset)"
-else
-    PIN_SRV=() PIN_CLI=()
-    PINNING="NOT pinned (BENCH_NOPIN=1, fewer than 2 CPUs, or no taskset)"
-fi
+bench_pin
+[ ${#PIN_SRV[@]} = 0 ] || PINNING="server pinned to CPU 0, wrk to CPU 1 (taskset)"
 
 TMP=$(mktemp -d /tmp/bench-httpd.XXXXXX)
 PIDS=() # background processes we started (activator/server, wrk)
@@ -102,37 +98,9 @@ forget() {
 ROOT=$TMP/root
 mkdir -p "$ROOT"
 chmod 755 "$TMP" "$ROOT"
-HEAD='<!DOCTYPE html>
-<html>
-<head>
-<title>bench-httpd</title>
-</head>
-<body>
-<h1>bench-httpd</h1>
-<p>A small static page for keep-alive request-rate benchmarks.</p>
-<p>'
-TAIL='</p>
-</body>
-</html>
-'
-PAD=$((SMALL_SIZE - ${#HEAD} - ${#TAIL}))
-printf '%s%s%s' "$HEAD" "$(head -c "$PAD" /dev/zero | tr '\0' x)" "$TAIL" >"$ROOT/index.html"
-head -c "$BIG_SIZE" /dev/urandom >"$ROOT/1M.bin"
-chmod 644 "$ROOT"/*
-[ "$(stat -c %s "$ROOT/index.html")" = $SMALL_SIZE ] || die "index.html is not $SMALL_SIZE bytes"
+bench_make_docroot "$ROOT" || die "could not write the document root"
 
-cat >"$TMP/report.lua" <<'EOF'
--- Print one machine-readable line; latency percentiles are in microseconds.
-done = function(summary, latency, requests)
-   local e = summary.errors
-   io.write(string.format(
-      "RESULT requests=%d duration_us=%d bytes=%d p50_us=%.0f p99_us=%.0f errors=%d err_connect=%d err_read=%d err_write=%d err_status=%d err_timeout=%d\n",
-      summary.requests, summary.duration, summary.bytes,
-      latency:percentile(50), latency:percentile(99),
-      e.connect + e.read + e.write + e.status + e.timeout,
-      e.connect, e.read, e.write, e.status, e.timeout))
-end
-EOF
+bench_wrk_lua "$TMP/report.lua"
 
 declare -A R # R[label:metric]=value
 LABELS=()
@@ -304,14 +272,7 @@ run_wrk() {
 
 # Percent busy of CPUs 0 and 1 over half a second, before a server runs:
 # anything else running there makes that column's numbers worthless.
-cpu_busy() {
-    local a b
-    a=$(grep -E '^cpu[01] ' /proc/stat)
-    sleep 0.5
-    b=$(grep -E '^cpu[01] ' /proc/stat)
-    printf '%s\n%s\n' "$a" "$b" | awk '{ t = 0; for (i = 2; i <= 9; i++) t += $i; idle = $5 + $6
-        if ($1 in T) printf "%s %d%% ", $1, 100 * (1 - (idle - I[$1]) / (t - T[$1] + 0.0001)); T[$1] = t; I[$1] = idle }'
-}
+cpu_busy() { bench_cpu_busy; }
 BUSY_NOTE=''
 
 fmt() { awk -v v="$1" -v d="$2" -v s="${3:-1}" 'BEGIN { printf "%.*f", d, v / s }'; }

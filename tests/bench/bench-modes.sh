@@ -1,0 +1,935 @@
+#!/usr/bin/env bash
+# bench-modes.sh: the same server images behind each way of getting traffic
+# into a container, on loopback, measured the same way: socket activation
+# (on the host, and into podman --network=none, rootful and rootless),
+# rootless pasta, rootless slirp4netns with either port handler, the
+# rootful bridge network, and --network=host. Numbers only: nothing here
+# passes or fails; a mode this machine cannot run is listed as skipped,
+# with the reason.
+#
+#   tests/bench/bench-modes.sh          (make bench; make bench-quick)
+#
+# Modes (BENCH_MODES picks some, in this order by default):
+#   host               systemd-socket-activate on the host, no container:
+#                      the image's own server binary, run with chroot as
+#                      nobody (the floor every other mode is compared to)
+#   none-root          systemd-socket-activate ... podman run --network=none (root)
+#   none-rootless      the same as an unprivileged user (BENCH_USER)
+#   pasta              rootless podman run --network=pasta -p 127.0.0.1:P:3000,
+#                      the server binds its own socket (--listen); needs
+#                      podman >= 4.4: when the host's is older, it runs in
+#                      the Debian 13 lab of tools/lab.sh (podman 5, passt)
+#   slirp-rootlesskit  rootless --network=slirp4netns -p (port_handler=rootlesskit,
+#                      podman's default for rootless)
+#   slirp-slirp4netns  rootless --network=slirp4netns:port_handler=slirp4netns -p
+#   bridge             rootful --network=bridge -p (podman's default network)
+#   hostnet            rootful --network=host, the server binds 127.0.0.1:P
+#   lab-none           only when pasta runs in the lab: none-rootless there,
+#                      the control that tells the lab's own cost from pasta's
+#
+# Measured in each mode, each round (client: tests/bench/echo-load, wrk):
+#   echo TCP bulk throughput (one stream, BENCH_BULK_BYTES through the echo)
+#   64-byte TCP ping-pong round trips/s with 1 and 50 connections, p50/p99
+#   UDP echo datagrams/s, 50 sockets, 64 bytes (where the mode carries UDP)
+#   HTTP requests/s for a 612-byte file, MB/s for a 1 MiB file (wrk, 50
+#   keep-alive connections, one thread)
+#   cold start: first connection to its first echoed byte with nothing
+#   running (activation modes), or `podman run -d` to the first echoed
+#   byte (modes where the server must bind its own socket)
+#   whether the server saw the client's real address and port (httpd
+#   --diagnostics page, curl from a known local port)
+# Rounds are interleaved: every round runs every mode (each round starting
+# one mode later), so drift of a shared machine hits all modes alike; the
+# report gives the median, the spread ((max-min)/median) and the ratio to
+# the host floor.
+#
+# Every server runs with --udp-rate-limit 0 --udp-global-rate-limit 0:
+# behind pasta, slirp4netns or the bridge's NAT the server sees a
+# non-loopback source address, and its per-source UDP limit (1000/s,
+# there to stop reflection) would otherwise measure itself, not the
+# network path. Loopback sources are exempt anyway, so the flags change
+# nothing for the activation modes; they are passed everywhere alike.
+#
+# Pinning: the server side (systemd-socket-activate, podman, conmon, the
+# container, and pasta/slirp4netns/rootlessport, which inherit it) on CPU
+# 0, the load generators on CPU 1; the table shows each server's affinity
+# as read back from the kernel. BENCH_NOPIN=1 turns that off.
+#
+# Env:
+#   BENCH_QUICK=1       smoke run: 1 round, 1 s per timed test, 64 MiB bulk
+#   BENCH_ROUNDS        rounds (default 3; quick 1)
+#   BENCH_SECS          seconds per ping-pong/UDP test (default 3; quick 1)
+#   BENCH_HTTP_SECS     seconds per wrk run (default 5; quick 1)
+#   BENCH_BULK_BYTES    bulk size, K/M/G suffixes (default 1G; quick 64M)
+#   BENCH_MODES         space-separated subset of the modes above
+#   BENCH_OUT           results directory (default build/bench)
+#   BENCH_QUIET_WAIT    seconds to wait for CPUs 0 and 1 to be idle before
+#                       each mode (default 20; quick 3); busy runs are flagged
+#   BENCH_NOPIN=1       no taskset pinning
+#   BENCH_LAB=0         never start the Debian 13 lab (pasta is then skipped
+#                       on hosts with podman < 4.4)
+#   BENCH_USER          rootless user (default sa-bench; tests/bench/deps-modes.sh
+#                       creates it)
+#   ECHO_IMAGE, HTTPD_IMAGE  (default localhost/socket-activate-{echo,httpd}:latest;
+#                       built with tools/images.mk when missing)
+#   PODMAN, CONTAINERS_CONF (default: tools/deps-images.sh --conf, the test
+#                       configuration with runc and the ulimits these hosts need)
+# Results: $BENCH_OUT/modes-STAMP.{csv,summary.csv,md,png,log} and
+# modes-latest.* copies. Traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/../.." # repo root
+REPO=$(pwd)
+. tests/bench/lib.sh
+
+PODMAN=${PODMAN:-podman}
+LOAD=$REPO/tests/bench/echo-load
+LAB_SH=$REPO/tools/lab.sh
+BENCH_USER=${BENCH_USER:-sa-bench}
+ECHO_IMAGE=${ECHO_IMAGE:-localhost/socket-activate-echo:latest}
+HTTPD_IMAGE=${HTTPD_IMAGE:-localhost/socket-activate-httpd:latest}
+OUT=${BENCH_OUT:-build/bench}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    ROUNDS=${BENCH_ROUNDS:-1} SECS=${BENCH_SECS:-1} HSECS=${BENCH_HTTP_SECS:-1}
+    BULK=${BENCH_BULK_BYTES:-64M} QUIET_WAIT=${BENCH_QUIET_WAIT:-3} KIND="quick"
+else
+    ROUNDS=${BENCH_ROUNDS:-3} SECS=${BENCH_SECS:-3} HSECS=${BENCH_HTTP_SECS:-5}
+    BULK=${BENCH_BULK_BYTES:-1G} QUIET_WAIT=${BENCH_QUIET_WAIT:-20} KIND="full"
+fi
+PP_CONNS=50 UDP_SOCKS=50 WRK_CONNS=50
+ECHO_ARGS=(--udp-rate-limit 0 --udp-global-rate-limit 0)
+HTTPD_ARGS=(--root /bench --no-access-log --diagnostics)
+
+ALL_MODES=(host none-root none-rootless pasta slirp-rootlesskit slirp-slirp4netns bridge hostnet lab-none)
+declare -A DESC=(
+    [host]="socket activation on the host, no container (floor)"
+    [none-root]="socket activation into podman --network=none, rootful"
+    [none-rootless]="socket activation into podman --network=none, rootless"
+    [pasta]="rootless --network=pasta, -p, server --listen"
+    [slirp-rootlesskit]="rootless --network=slirp4netns, -p, port_handler=rootlesskit"
+    [slirp-slirp4netns]="rootless --network=slirp4netns, -p, port_handler=slirp4netns"
+    [bridge]="rootful --network=bridge, -p"
+    [hostnet]="rootful --network=host, server --listen"
+    [lab-none]="control: socket activation into --network=none, rootless, in the lab"
+)
+# Where (host|lab), as whom (root|user), how (floor|activate|listen), network.
+declare -A LOC=([host]=host [none-root]=host [none-rootless]=host [pasta]=host
+    [slirp-rootlesskit]=host [slirp-slirp4netns]=host [bridge]=host [hostnet]=host [lab-none]=lab)
+declare -A WHO=([host]=root [none-root]=root [none-rootless]=user [pasta]=user
+    [slirp-rootlesskit]=user [slirp-slirp4netns]=user [bridge]=root [hostnet]=root [lab-none]=user)
+declare -A HOW=([host]=floor [none-root]=activate [none-rootless]=activate [pasta]=listen
+    [slirp-rootlesskit]=listen [slirp-slirp4netns]=listen [bridge]=listen [hostnet]=listen [lab-none]=activate)
+declare -A NET=([none-root]=none [none-rootless]=none [pasta]=pasta
+    [slirp-rootlesskit]=slirp4netns:port_handler=rootlesskit
+    [slirp-slirp4netns]=slirp4netns:port_handler=slirp4netns
+    [bridge]=bridge [hostnet]=host [lab-none]=none)
+declare -A SKIP=()
+
+mkdir -p "$OUT"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+BASE=$OUT/modes-$STAMP
+LOG=$BASE.log
+exec > >(tee "$LOG") 2>&1
+
+say() { echo "bench-modes: $*"; }
+die() { echo "bench-modes: $*" >&2; exit 1; }
+
+# ---- selection ---------------------------------------------------------------
+if [ -n "${BENCH_MODES:-}" ]; then
+    read -r -a MODES <<<"$BENCH_MODES"
+    for m in "${MODES[@]}"; do [ -n "${DESC[$m]:-}" ] || die "unknown mode '$m' (${ALL_MODES[*]})"; done
+else
+    MODES=("${ALL_MODES[@]}")
+fi
+has_mode() { local m; for m in "${MODES[@]}"; do [ "$m" = "$1" ] && return 0; done; return 1; }
+
+bench_pin
+# Where podman, conmon and the port forwarders of the listen modes run:
+# BENCH_HELPER_CPUS=all (default: wherever the scheduler finds room, as on
+# any machine) or a CPU list (0: with the server; 1: with the load generator).
+HELPER_CPUS=${BENCH_HELPER_CPUS:-all}
+PIN_HELPER=()
+if [ ${#PIN_SRV[@]} -gt 0 ] && [ "$HELPER_CPUS" != all ]; then PIN_HELPER=(taskset -c "$HELPER_CPUS"); fi
+if [ ${#PIN_SRV[@]} -gt 0 ]; then
+    if [ "$HELPER_CPUS" = all ]; then h="not pinned (any CPU)"; else h="on CPU $HELPER_CPUS"; fi
+    PINNING="servers pinned to CPU 0, load generators to CPU 1 (taskset); port forwarders (pasta, slirp4netns, rootlessport) $h"
+fi
+TMP=$(mktemp -d /tmp/sa-bench-modes.XXXXXX)
+chmod 755 "$TMP"
+LAB="" LAB_PID=""
+BGS=()       # background activators: "loc:who:pid"
+CTRS=()      # containers to remove at exit: "loc:who:name"
+TAGGED=()    # snapshot tags to remove at exit
+USER_LOADED=0
+ECHO_IMG="" HTTPD_IMG=""
+
+# ---- running things where a mode runs them --------------------------------
+AS_USER=()
+if home=$(getent passwd "$BENCH_USER" | cut -d: -f6) && [ -n "$home" ]; then
+    AS_USER=(setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --init-groups --reset-env
+        env -C "$home" HOME="$home" USER="$BENCH_USER" LOGNAME="$BENCH_USER"
+        PATH=/usr/local/bin:/usr/bin:/bin)
+fi
+
+# at LOC WHO CMD...: CMD on the host or in the lab, as root or the rootless user.
+at() {
+    local loc=$1 who=$2
+    shift 2
+    case $loc:$who in
+    host:root) "$@" ;;
+    host:user) "${AS_USER[@]}" CONTAINERS_CONF="$CONTAINERS_CONF" "$@" ;;
+    lab:*)
+        # The lab's own podman, whatever PODMAN names on the host.
+        local a args=()
+        for a in "$@"; do [ "$a" = "$PODMAN" ] && args+=(podman) || args+=("$a"); done
+        if [ "$who" = root ]; then
+            "$PODMAN" exec -i -e PODMAN_IGNORE_CGROUPSV1_WARNING=1 "$LAB" "${args[@]}"
+        else
+            "$LAB_SH" user "$LAB" "$(printf '%q ' "${args[@]}")"
+        fi
+        ;;
+    esac
+}
+
+# bg_at LOC WHO LOG CMD...: CMD in the background; BG_ID identifies it.
+bg_at() {
+    local loc=$1 who=$2 log=$3 pid
+    shift 3
+    if [ "$loc:$who" = host:root ]; then
+        # A simple command (not a function): $! is its pid, and stays it
+        # through the execs of taskset and systemd-socket-activate.
+        "$@" </dev/null >"$TMP/$log" 2>&1 &
+        pid=$!
+    elif [ "$loc" = host ]; then
+        "${AS_USER[@]}" CONTAINERS_CONF="$CONTAINERS_CONF" "$@" </dev/null >"$TMP/$log" 2>&1 &
+        pid=$!
+    else
+        # shellcheck disable=SC2016 # expanded by that bash
+        pid=$(at "$loc" "$who" bash -c '"${@:2}" </dev/null >"$1" 2>&1 & echo $!' bash "/tmp/sa-bench/$log" "$@" </dev/null)
+    fi
+    BG_ID=$loc:$who:$pid
+    BGS+=("$BG_ID")
+}
+
+bg_log() { # BG LOG: the last lines of a background command's output
+    case $1 in
+    host:*) tail -n 8 "$TMP/$2" 2>/dev/null ;;
+    lab:*) at lab root tail -n 8 "/tmp/sa-bench/$2" </dev/null 2>/dev/null ;;
+    esac
+}
+
+bg_alive() {
+    local loc=${1%%:*} pid=${1##*:}
+    if [ "$loc" = host ]; then kill -0 "$pid" 2>/dev/null; else at lab root kill -0 "$pid" </dev/null 2>/dev/null; fi
+}
+
+# SIGTERM (podman run --rm stops and removes its container), then KILL.
+bg_stop() {
+    local loc=${1%%:*} pid=${1##*:} i keep=() b
+    if [ "$loc" = host ]; then
+        kill -TERM "$pid" 2>/dev/null || true
+    elif [ -n "$LAB" ]; then
+        at lab root kill -TERM "$pid" </dev/null 2>/dev/null || true
+    fi
+    for ((i = 0; i < 150; i++)); do bg_alive "$1" || break; sleep 0.1; done
+    if bg_alive "$1"; then
+        if [ "$loc" = host ]; then kill -KILL "$pid" 2>/dev/null || true; else at lab root kill -KILL "$pid" </dev/null 2>/dev/null || true; fi
+    fi
+    [ "$loc" != host ] || wait "$pid" 2>/dev/null || true
+    for b in "${BGS[@]}"; do [ "$b" = "$1" ] || keep+=("$b"); done
+    BGS=("${keep[@]}")
+}
+
+ctr_rm() { # loc:who:name
+    local loc who name
+    IFS=: read -r loc who name <<<"$1"
+    [ "$loc" = host ] || [ -n "$LAB" ] || return 0
+    at "$loc" "$who" "$PODMAN" rm -f -t 0 --ignore "$name" </dev/null >/dev/null 2>&1 || true
+}
+
+cleanup() {
+    local b c t
+    for b in "${BGS[@]}"; do bg_stop "$b"; done
+    for c in "${CTRS[@]}"; do ctr_rm "$c"; done
+    [ -z "$LAB" ] || "$LAB_SH" stop "$LAB" >/dev/null 2>&1 || true
+    # Only our snapshot names (podman untag IMAGE alone would drop every name).
+    for t in "${TAGGED[@]}"; do
+        "$PODMAN" untag "$t" "$t" >/dev/null 2>&1 || true
+        [ "$USER_LOADED" = 0 ] || at host user "$PODMAN" untag "$t" "$t" </dev/null >/dev/null 2>&1 || true
+    done
+    # The benchmark user's storage holds nothing else: drop what is now unnamed.
+    [ "$USER_LOADED" = 0 ] || at host user "$PODMAN" image prune -f </dev/null >/dev/null 2>&1 || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# ---- what this machine can run --------------------------------------------
+need_user_skip() {
+    [ ${#AS_USER[@]} -gt 0 ] || { echo "no rootless user $BENCH_USER (tests/bench/deps-modes.sh creates it)"; return; }
+    command -v newuidmap >/dev/null || { echo "newuidmap is missing (apt-get install uidmap)"; return; }
+    grep -q "^$BENCH_USER:" /etc/subuid || { echo "$BENCH_USER has no range in /etc/subuid (tests/bench/deps-modes.sh adds one)"; return; }
+}
+
+skip_all() { local m; for m in "${MODES[@]}"; do [ -n "${SKIP[$m]:-}" ] || SKIP[$m]=$1; done; }
+
+[ -x "$LOAD" ] || die "$LOAD is missing (make tests/bench/echo-load)"
+command -v wrk >/dev/null || die "wrk is not installed (tests/bench/deps-modes.sh)"
+command -v curl >/dev/null || die "curl is not installed (tests/bench/deps-modes.sh)"
+command -v systemd-socket-activate >/dev/null || die "systemd-socket-activate is missing (package systemd)"
+
+if [ "$(id -u)" != 0 ]; then
+    skip_all "needs root (rootful podman, chroot into the image for the floor, a rootless benchmark user, nsenter into the lab)"
+elif ! command -v "$PODMAN" >/dev/null; then
+    for m in "${MODES[@]}"; do [ "$m" = host ] || SKIP[$m]="podman is not installed (tests/bench/deps-modes.sh)"; done
+fi
+if [ -z "${CONTAINERS_CONF:-}" ] && [ -x tools/deps-images.sh ] && [ "$(id -u)" = 0 ]; then
+    CONTAINERS_CONF=$(tools/deps-images.sh --conf)
+fi
+export CONTAINERS_CONF=${CONTAINERS_CONF:-}
+HOST_PODMAN_VERSION=$("$PODMAN" --version 2>/dev/null | awk '{ print $NF }' || true)
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
+
+# The images: snapshot what :latest is now under a tag of our own, so an
+# image rebuilt by someone else during the run cannot change the server
+# between rounds.
+ECHO_ID="" HTTPD_ID=""
+if [ "$(id -u)" = 0 ] && command -v "$PODMAN" >/dev/null; then
+    for img in "$ECHO_IMAGE" "$HTTPD_IMAGE"; do
+        "$PODMAN" image exists "$img" && continue
+        t=image-echo
+        [ "$img" = "$HTTPD_IMAGE" ] && t=image-httpd
+        say "$img is missing: make -f tools/images.mk $t (a few minutes)"
+        make -f tools/images.mk "$t" >"$TMP/build-$t.log" 2>&1 ||
+            { tail -5 "$TMP/build-$t.log"; skip_all "$img is missing and make $t failed"; break; }
+    done
+fi
+if [ "$(id -u)" = 0 ] && [ -z "${SKIP[host]:-}${SKIP[none-root]:-}" ] && "$PODMAN" image exists "$ECHO_IMAGE" 2>/dev/null; then
+    ECHO_ID=$("$PODMAN" image inspect --format '{{.Id}}' "$ECHO_IMAGE")
+    HTTPD_ID=$("$PODMAN" image inspect --format '{{.Id}}' "$HTTPD_IMAGE")
+    ECHO_IMG=${ECHO_IMAGE%:*}:bench-modes-$$ HTTPD_IMG=${HTTPD_IMAGE%:*}:bench-modes-$$
+    "$PODMAN" tag "$ECHO_ID" "$ECHO_IMG" && TAGGED+=("$ECHO_IMG")
+    "$PODMAN" tag "$HTTPD_ID" "$HTTPD_IMG" && TAGGED+=("$HTTPD_IMG")
+    say "images: $ECHO_IMAGE ${ECHO_ID:0:12}, $HTTPD_IMAGE ${HTTPD_ID:0:12} (tagged :bench-modes-$$ for this run)"
+fi
+
+# The document root (same files as bench-httpd), and the floor's copies of
+# the image root filesystems.
+DOCROOT=$TMP/docroot
+bench_make_docroot "$DOCROOT"
+bench_wrk_lua "$TMP/report.lua"
+if has_mode host && [ -z "${SKIP[host]:-}" ]; then
+    for r in echo httpd; do
+        img=$ECHO_IMG
+        [ $r = echo ] || img=$HTTPD_IMG
+        mkdir -p "$TMP/rootfs-$r"
+        c=$("$PODMAN" create "$img" 2>"$TMP/create.err") &&
+            "$PODMAN" export "$c" | tar -C "$TMP/rootfs-$r" -x &&
+            "$PODMAN" rm "$c" >/dev/null ||
+            SKIP[host]="could not export the image's root filesystem: $(tail -1 "$TMP/create.err")"
+    done
+    if [ -z "${SKIP[host]:-}" ]; then
+        cp -a "$DOCROOT" "$TMP/rootfs-httpd/bench"
+        chmod 755 "$TMP/rootfs-echo" "$TMP/rootfs-httpd"
+    fi
+fi
+
+# Rootless on the host: the user, its copies of the images, /dev/net/tun.
+USER_MODES=(none-rootless slirp-rootlesskit slirp-slirp4netns)
+host_user_needed=0
+for m in "${USER_MODES[@]}" pasta; do has_mode "$m" && [ -z "${SKIP[$m]:-}" ] && host_user_needed=1; done
+if [ $host_user_needed = 1 ]; then
+    why=$(need_user_skip)
+    if [ -z "$why" ]; then
+        for img in "$ECHO_IMG" "$HTTPD_IMG"; do
+            USER_LOADED=1
+            if ! "$PODMAN" save --format oci-archive "$img" 2>/dev/null | at host user "$PODMAN" load >"$TMP/user-load.log" 2>&1; then
+                why="rootless podman load failed: $(grep -v 'shared mount' "$TMP/user-load.log" | tail -1)"
+                break
+            fi
+        done
+    fi
+    if [ -n "$why" ]; then
+        for m in "${USER_MODES[@]}" pasta; do [ -n "${SKIP[$m]:-}" ] || SKIP[$m]=$why; done
+    fi
+fi
+for m in slirp-rootlesskit slirp-slirp4netns; do
+    [ -z "${SKIP[$m]:-}" ] || continue
+    if ! command -v slirp4netns >/dev/null; then
+        SKIP[$m]="slirp4netns is not installed (tests/bench/deps-modes.sh)"
+    elif [ "$(stat -c %a /dev/net/tun 2>/dev/null)" != 666 ]; then
+        SKIP[$m]="/dev/net/tun is mode $(stat -c %a /dev/net/tun 2>/dev/null || echo missing), not 666 as udev makes it on a normal distribution: rootless slirp4netns cannot open it (tests/bench/deps-modes.sh sets 666)"
+    fi
+done
+if has_mode bridge && [ -z "${SKIP[bridge]:-}" ] && ! command -v iptables >/dev/null; then
+    SKIP[bridge]="iptables is missing: podman's bridge port forwarding needs it (tests/bench/deps-modes.sh)"
+fi
+
+# pasta: on the host with podman >= 4.4 and passt; else in the trixie lab.
+PASTA_IN_LAB=0
+if has_mode pasta && [ -z "${SKIP[pasta]:-}" ]; then
+    if version_ge "$HOST_PODMAN_VERSION" 4.4 && command -v pasta >/dev/null; then
+        :
+    elif [ "${BENCH_LAB:-1}" = 0 ]; then
+        SKIP[pasta]="podman $HOST_PODMAN_VERSION here has no pasta (needs >= 4.4) and BENCH_LAB=0 forbids the Debian 13 lab"
+    else
+        PASTA_IN_LAB=1 LOC[pasta]=lab
+    fi
+fi
+if has_mode lab-none && [ -z "${SKIP[lab-none]:-}" ] && [ $PASTA_IN_LAB = 0 ]; then
+    SKIP[lab-none]="pasta runs on the host here, so the lab control is not needed"
+fi
+lab_needed=0
+for m in "${MODES[@]}"; do [ "${LOC[$m]}" = lab ] && [ -z "${SKIP[$m]:-}" ] && lab_needed=1; done
+if [ $lab_needed = 1 ]; then
+    why=""
+    if ! "$LAB_SH" cached trixie && ! command -v debootstrap >/dev/null; then
+        why="podman $HOST_PODMAN_VERSION has no pasta (needs >= 4.4), and there is no cached trixie lab nor debootstrap to build one (tests/bench/deps-modes.sh)"
+    else
+        # Labs of earlier runs killed before their cleanup.
+        for old in $("$PODMAN" ps -a --format '{{.Names}}' | grep '^sa-bench-lab-[0-9]*$' || true); do
+            kill -0 "${old##*-}" 2>/dev/null || "$LAB_SH" stop "$old" >/dev/null 2>&1 || true
+        done
+        LAB=sa-bench-lab-$$
+        t0=$SECONDS
+        "$LAB_SH" cached trixie || say "building the Debian 13 lab image (debootstrap, 1.5-3 min, once)"
+        if ! "$LAB_SH" start trixie "$LAB" >"$TMP/lab.log" 2>&1; then
+            why="the Debian 13 lab did not start: $(tail -1 "$TMP/lab.log")"
+        elif ! "$LAB_SH" load "$LAB" "$ECHO_IMG" "$HTTPD_IMG" >>"$TMP/lab.log" 2>&1; then
+            why="copying the images into the lab failed: $(tail -1 "$TMP/lab.log")"
+        else
+            LAB_PID=$("$PODMAN" inspect --format '{{.State.Pid}}' "$LAB")
+            # LAB.md step 4: pasta opens /dev/net/tun as the user; a shared
+            # scratch dir for logs; the document root.
+            at lab root sh -c 'chmod 666 /dev/net/tun; mkdir -p /tmp/sa-bench && chmod 1777 /tmp/sa-bench' </dev/null
+            tar -C "$TMP" -c docroot | at lab root tar -C /tmp/sa-bench -x
+            at lab root chmod -R a+rX /tmp/sa-bench/docroot </dev/null
+            LAB_VERSIONS=$(at lab user sh -c 'podman --version; pasta --version 2>/dev/null | head -1; systemctl --version | head -1' </dev/null | tr '\n' ';' | sed 's/;$//')
+            say "lab $LAB up in $((SECONDS - t0)) s: $LAB_VERSIONS"
+        fi
+    fi
+    if [ -n "$why" ]; then
+        for m in "${MODES[@]}"; do [ "${LOC[$m]}" = lab ] && [ -z "${SKIP[$m]:-}" ] && SKIP[$m]=$why; done
+        [ -z "$LAB" ] || "$LAB_SH" stop "$LAB" >/dev/null 2>&1 || true
+        LAB=""
+    fi
+fi
+
+RUN=()
+for m in "${MODES[@]}"; do [ -n "${SKIP[$m]:-}" ] || RUN+=("$m"); done
+
+# ---- results ------------------------------------------------------------------
+RAW=$BASE.csv
+echo "round,mode,metric,value" >"$RAW"
+declare -A R   # R[mode:metric]="v1 v2 ..." (one per round)
+declare -A T   # T[mode:metric]=text (last round's)
+rec() { # MODE METRIC VALUE
+    R[$1:$2]+=" $3"
+    echo "$ROUND,$1,$2,$3" >>"$RAW"
+}
+rect() { # MODE KEY TEXT: text results (the last round's wins; differences noted)
+    local v=${3//,/;}
+    if [ -n "${T[$1:$2]:-}" ] && [ "${T[$1:$2]}" != "$v" ] && [[ ${T[$1:$2]} != *"(varies)" ]]; then
+        T[$1:$2]="${T[$1:$2]} / $v (varies)"
+    elif [ -z "${T[$1:$2]:-}" ]; then
+        T[$1:$2]=$v
+    fi
+    echo "$ROUND,$1,$2,$v" >>"$RAW"
+}
+
+# ---- per mode ----------------------------------------------------------------
+# Clients run on the host, pinned; for a lab mode in the lab's network
+# namespace (nsenter -n: same binaries, the lab's loopback).
+set_client() {
+    NS=()
+    [ "${LOC[$1]}" = host ] || NS=(nsenter -t "$LAB_PID" -n)
+    CLI=("${NS[@]}" "${PIN_CLI[@]}")
+}
+
+free_port() { # a port free for TCP and UDP on 127.0.0.1 where the mode runs
+    local p hex
+    while :; do
+        p=$("${NS[@]}" "$LOAD" freeport tcp)
+        hex=$(printf ':%04X ' "$p")
+        "${NS[@]}" grep -q "$hex" /proc/net/udp /proc/net/tcp || { echo "$p"; return; }
+    done
+}
+
+wait_bound() { # PROTO PORT
+    local hex
+    hex=$(printf '0100007F:%04X' "$2")
+    for _ in $(seq 200); do
+        "${NS[@]}" grep -q " $hex " "/proc/net/$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+now_ns() { date +%s%N; }
+ms_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }
+
+# Poll until one byte is echoed on 127.0.0.1:$1 (max $2 s).
+wait_echo() {
+    local deadline=$((SECONDS + $2))
+    until "${CLI[@]}" timeout 5 "$LOAD" idle "tcp:127.0.0.1:$1" -c 1 -t 0 >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.01
+    done
+}
+
+# The httpd diagnostic page from a known client port: sets SRC.
+check_source() {
+    local port=$1 lp out seen mine
+    lp=$((40000 + RANDOM % 20000))
+    out=$("${CLI[@]}" curl -sS -m 20 --local-port "$lp-$((lp + 50))" -w '\nLOCAL %{local_ip}:%{local_port}\n' \
+        "http://127.0.0.1:$port/.well-known/socket-activate" 2>&1) || { SRC="no answer: $(echo "$out" | tail -1)"; return 1; }
+    seen=$(echo "$out" | sed -n 's/^client address: *//p')
+    mine=$(echo "$out" | sed -n 's/^LOCAL //p')
+    if [ -z "$seen" ]; then SRC="no diagnostic page"; return 1; fi
+    # Address and port must both be the client's; the port is reported
+    # only as kept or not (it differs every run).
+    if [ "$seen" = "$mine" ]; then
+        SRC="yes"
+    elif [ "${seen##*:}" = "${mine##*:}" ]; then
+        SRC="no: ${seen%:*} (port kept)"
+    else
+        SRC="no: ${seen%:*}, other port"
+    fi
+}
+
+# The CPUs the server process may run on, read back from the kernel.
+server_cpus() { # MODE CONTAINER-NAME|pid:PID
+    local m=$1 pid
+    case $2 in
+    pid:*) pid=${2#pid:} ;;
+    *) pid=$(at "${LOC[$m]}" "${WHO[$m]}" "$PODMAN" inspect --format '{{.State.Pid}}' "$2" </dev/null 2>/dev/null) || return 0 ;;
+    esac
+    if [ "${LOC[$m]}" = host ]; then
+        sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$pid/status" 2>/dev/null
+    else
+        at lab root sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$pid/status" </dev/null 2>/dev/null
+    fi
+}
+
+# Activation: systemd-socket-activate (pinned) runs the server command on
+# the first connection. ROLE: echo-tcp, echo-udp, httpd.
+start_activator() { # MODE ROLE PORT
+    local m=$1 role=$2 port=$3 sa=(systemd-socket-activate) cmd name
+    [ "$role" != echo-udp ] || sa+=(-d)
+    sa+=(-l "127.0.0.1:$port")
+    if [ "${HOW[$m]}" = floor ]; then
+        if [ "$role" = httpd ]; then
+            cmd=(chroot --userspec=65534:65534 "$TMP/rootfs-httpd" /socket-activate-httpd "${HTTPD_ARGS[@]}")
+        else
+            cmd=(chroot --userspec=65534:65534 "$TMP/rootfs-echo" /socket-activate-echo "${ECHO_ARGS[@]}")
+        fi
+    else
+        name=sa-bench-$$-$m-$role
+        CTRS+=("${LOC[$m]}:${WHO[$m]}:$name")
+        if [ "${LOC[$m]}" = host ]; then
+            [ -z "$CONTAINERS_CONF" ] || sa+=(-E CONTAINERS_CONF)
+        else
+            sa+=(-E XDG_RUNTIME_DIR -E PODMAN_IGNORE_CGROUPSV1_WARNING)
+        fi
+        cmd=("$PODMAN" run --rm --network=none --name "$name")
+        if [ "$role" = httpd ]; then
+            cmd+=(-v "$(docroot_of "$m"):/bench:ro" "$HTTPD_IMG" "${HTTPD_ARGS[@]}")
+        else
+            cmd+=("$ECHO_IMG" "${ECHO_ARGS[@]}")
+        fi
+    fi
+    bg_at "${LOC[$m]}" "${WHO[$m]}" "$m-$role.log" "${PIN_SRV[@]}" "${sa[@]}" "${cmd[@]}"
+    ROLE_BG[$role]=$BG_ID
+    local proto=tcp
+    [ "$role" != echo-udp ] || proto=udp
+    wait_bound $proto "$port" || { FAIL="$role: nothing listens on 127.0.0.1:$port: $(bg_log "$BG_ID" "$m-$role.log" | tail -1)"; return 1; }
+}
+
+docroot_of() { if [ "${LOC[$1]}" = lab ]; then echo /tmp/sa-bench/docroot; else echo "$DOCROOT"; fi; }
+
+# Listen modes: podman run -d with -p (or --network=host), the server binds.
+start_listener() { # MODE ROLE PORT -> T0 (ns, taken where podman runs)
+    local m=$1 role=$2 port=$3 name cmd out
+    name=sa-bench-$$-$m-$role
+    CTRS+=("${LOC[$m]}:${WHO[$m]}:$name")
+    cmd=("$PODMAN" run -d --name "$name" --network="${NET[$m]}")
+    if [ "$role" = httpd ]; then
+        if [ "${NET[$m]}" = host ]; then
+            cmd+=(-v "$(docroot_of "$m"):/bench:ro" "$HTTPD_IMG" --listen "127.0.0.1:$port")
+        else
+            cmd+=(-p "127.0.0.1:$port:8080" -v "$(docroot_of "$m"):/bench:ro" "$HTTPD_IMG" --listen 0.0.0.0:8080)
+        fi
+        cmd+=("${HTTPD_ARGS[@]}")
+    else
+        if [ "${NET[$m]}" = host ]; then
+            cmd+=("$ECHO_IMG" --listen "127.0.0.1:$port" --listen "udp:127.0.0.1:$port")
+        else
+            cmd+=(-p "127.0.0.1:$port:3000" -p "127.0.0.1:$port:3000/udp" "$ECHO_IMG" --listen 0.0.0.0:3000 --listen udp:0.0.0.0:3000)
+        fi
+        cmd+=("${ECHO_ARGS[@]}")
+    fi
+    # The start time is taken where podman runs, right before it.
+    if ! out=$(at "${LOC[$m]}" "${WHO[$m]}" bash -c 'date +%s%N; exec "$@"' bash "${PIN_HELPER[@]}" "${cmd[@]}" </dev/null 2>&1); then
+        FAIL="$role: podman run failed: $(echo "$out" | grep -v -e 'shared mount' -e cgroups-v1 | tail -1)"
+        return 1
+    fi
+    T0=$(echo "$out" | head -1)
+}
+
+# Listen modes: podman (and with it conmon and the port forwarder: pasta,
+# slirp4netns, rootlessport) ran with the helpers' affinity; the server
+# process itself (every thread) goes to the server CPU.
+pin_server() { # MODE CONTAINER
+    local pid
+    [ ${#PIN_SRV[@]} -gt 0 ] || return 0
+    pid=$(at "${LOC[$1]}" "${WHO[$1]}" "$PODMAN" inspect --format '{{.State.Pid}}' "$2" </dev/null 2>/dev/null) || return 0
+    at "${LOC[$1]}" root taskset -a -p -c "${PIN_SRV[2]}" "$pid" </dev/null >/dev/null 2>&1 || true
+}
+
+declare -A ROLE_BG
+setup_mode() {
+    local m=$1 out
+    FAIL="" ROLE_BG=()
+    EPORT=$(free_port)
+    HPORT=$(free_port)
+    while [ "$HPORT" = "$EPORT" ]; do HPORT=$(free_port); done
+    UPORT=$EPORT
+    case ${HOW[$m]} in
+    floor | activate)
+        UPORT=$(free_port)
+        while [ "$UPORT" = "$EPORT" ] || [ "$UPORT" = "$HPORT" ]; do UPORT=$(free_port); done
+        start_activator "$m" echo-tcp "$EPORT" || return 1
+        start_activator "$m" echo-udp "$UPORT" || return 1
+        start_activator "$m" httpd "$HPORT" || return 1
+        # Cold start: nothing runs yet; this connection starts the server.
+        if ! out=$("${CLI[@]}" timeout 60 "$LOAD" idle "tcp:127.0.0.1:$EPORT" -c 1 -t 0 2>&1); then
+            FAIL="first connection not echoed: $(echo "$out" | tail -1); $(bg_log "${ROLE_BG[echo-tcp]}" "$m-echo-tcp.log" | tail -2 | tr '\n' ' ')"
+            return 1
+        fi
+        rec "$m" cold_ms "$(echo "$out" | bench_field open_ms)"
+        ;;
+    listen)
+        start_listener "$m" echo "$EPORT" || return 1
+        if ! wait_echo "$EPORT" 60; then
+            FAIL="the echo server never answered on 127.0.0.1:$EPORT: $(at "${LOC[$m]}" "${WHO[$m]}" "$PODMAN" logs "sa-bench-$$-$m-echo" </dev/null 2>&1 | tail -1)"
+            return 1
+        fi
+        rec "$m" cold_ms "$(awk -v a="$T0" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')"
+        pin_server "$m" "sa-bench-$$-$m-echo"
+        start_listener "$m" httpd "$HPORT" || return 1
+        ;;
+    esac
+    # The web server: up (a first request starts an activated one), and
+    # what address it saw.
+    local deadline=$((SECONDS + 60))
+    until check_source "$HPORT"; do
+        ((SECONDS < deadline)) || { FAIL="httpd: $SRC"; return 1; }
+        sleep 0.1
+    done
+    rect "$m" src "$SRC"
+    [ "${HOW[$m]}" != listen ] || pin_server "$m" "sa-bench-$$-$m-httpd"
+    # UDP: the first datagrams start an activated server; wait for replies
+    # (a listening server is up already: a few seconds tell).
+    deadline=$((SECONDS + 30))
+    [ "${HOW[$m]}" != listen ] || deadline=$((SECONDS + 3))
+    UDP_OK=0
+    while ((SECONDS < deadline)); do
+        out=$("${CLI[@]}" timeout 10 "$LOAD" udp "udp:127.0.0.1:$UPORT" -c 1 -t 0.3 -w 200 2>/dev/null || true)
+        [ "$(echo "$out" | bench_field replies)" -gt 0 ] 2>/dev/null && { UDP_OK=1; break; }
+    done
+    local who=pid:${ROLE_BG[echo-tcp]:-}
+    who=pid:${who##*:}
+    [ "${HOW[$m]}" = floor ] || who=sa-bench-$$-$m-echo
+    [ "${HOW[$m]}" != activate ] || who=sa-bench-$$-$m-echo-tcp
+    rect "$m" srv_cpus "$(server_cpus "$m" "$who" || true)"
+}
+
+teardown_mode() {
+    local m=$1 role c keep=()
+    for role in "${!ROLE_BG[@]}"; do bg_stop "${ROLE_BG[$role]}"; done
+    ROLE_BG=()
+    for c in "${CTRS[@]}"; do
+        if [[ $c == *":sa-bench-$$-$m-"* ]]; then ctr_rm "$c"; else keep+=("$c"); fi
+    done
+    CTRS=("${keep[@]}")
+}
+
+# One echo-load run: MODE NAME ARGS... -> its RESULT line in OUTL
+load() {
+    local m=$1 name=$2 out
+    shift 2
+    if ! out=$(timeout $((${SECS%.*} + 120)) "${CLI[@]}" "$LOAD" "$@" 2>&1); then
+        NOTE+=" $name failed ($(echo "$out" | grep -v '^RESULT' | tail -1));"
+        OUTL=""
+        return 1
+    fi
+    OUTL=$(echo "$out" | grep '^RESULT')
+}
+
+wrk_run() { # MODE PATH SECS -> OUTL
+    local out
+    if ! out=$(timeout -k 5 $(($3 + 60)) "${CLI[@]}" wrk -t 1 -c "$WRK_CONNS" -d "$3s" --timeout 5s \
+        --latency -s "$TMP/report.lua" "http://127.0.0.1:$HPORT$2" 2>&1 </dev/null); then
+        NOTE+=" wrk $2 failed ($(echo "$out" | tail -1));"
+        OUTL=""
+        return 1
+    fi
+    OUTL=$(echo "$out" | grep '^RESULT') || { NOTE+=" wrk $2: no result;"; return 1; }
+}
+
+fmt() { awk -v v="$1" -v d="$2" -v s="${3:-1}" 'BEGIN { printf "%.*f", d, v / s }'; }
+
+measure() {
+    local m=$1 v e
+    NOTE=""
+    if load "$m" bulk bulk "tcp:127.0.0.1:$EPORT" -n "$BULK"; then
+        rec "$m" bulk_gbps "$(echo "$OUTL" | bench_field recv_Gbps)"
+        printf '    bulk %s Gbit/s' "$(echo "$OUTL" | bench_field recv_Gbps)"
+    fi
+    for c in 1 "$PP_CONNS"; do
+        if load "$m" "pp$c" pingpong "tcp:127.0.0.1:$EPORT" -c "$c" -t "$SECS"; then
+            rec "$m" "pp${c}_rps" "$(echo "$OUTL" | bench_field rtt_per_s)"
+            rec "$m" "pp${c}_p50" "$(echo "$OUTL" | bench_field p50_us)"
+            rec "$m" "pp${c}_p99" "$(echo "$OUTL" | bench_field p99_us)"
+            printf ', pp%s %s/s (p50 %s p99 %s us)' "$c" "$(echo "$OUTL" | bench_field rtt_per_s)" \
+                "$(echo "$OUTL" | bench_field p50_us)" "$(echo "$OUTL" | bench_field p99_us)"
+        fi
+    done
+    echo
+    if [ "$UDP_OK" = 1 ]; then
+        if load "$m" udp udp "udp:127.0.0.1:$UPORT" -c "$UDP_SOCKS" -t "$SECS"; then
+            rec "$m" udp_dps "$(echo "$OUTL" | bench_field dgrams_per_s)"
+            rec "$m" udp_lost "$(echo "$OUTL" | bench_field losses)"
+            printf '    udp %s datagrams/s (%s lost)' "$(echo "$OUTL" | bench_field dgrams_per_s)" "$(echo "$OUTL" | bench_field losses)"
+        fi
+    else
+        rect "$m" udp "no replies"
+        printf '    udp: no replies at all'
+    fi
+    [ "$KIND" = quick ] || wrk_run "$m" /index.html 1 || true # warm-up, not recorded
+    if wrk_run "$m" /index.html "$HSECS"; then
+        v=$(fmt "$(echo "$OUTL" | bench_field requests)" 0 "$(fmt "$(echo "$OUTL" | bench_field duration_us)" 6 1000000)")
+        rec "$m" http_rps "$v"
+        rec "$m" http_p99 "$(fmt "$(echo "$OUTL" | bench_field p99_us)" 3 1000)"
+        e=$(echo "$OUTL" | bench_field errors)
+        [ "$e" = 0 ] || NOTE+=" wrk /index.html: $e errors;"
+        printf ', http 612 B %s req/s' "$v"
+    fi
+    if wrk_run "$m" /1M.bin "$HSECS"; then
+        v=$(fmt "$(echo "$OUTL" | bench_field bytes)" 0 "$(echo "$OUTL" | bench_field duration_us)")
+        rec "$m" http_big "$v"
+        e=$(echo "$OUTL" | bench_field errors)
+        [ "$e" = 0 ] || NOTE+=" wrk /1M.bin: $e errors;"
+        printf ', http 1 MiB %s MB/s' "$v"
+    fi
+    echo
+    [ -z "$NOTE" ] || { echo "    !!! $NOTE"; rect "$m" note "${NOTE# }"; }
+}
+
+# ---- the run ---------------------------------------------------------------
+hms() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+say "$KIND run: $ROUNDS round(s), modes: ${RUN[*]:-none}; $PINNING"
+say "bulk $BULK, ping-pong/UDP ${SECS}s, wrk ${HSECS}s x2 (1 thread, $WRK_CONNS connections) per mode and round"
+for m in "${MODES[@]}"; do [ -z "${SKIP[$m]:-}" ] || say "skipped: $m: ${SKIP[$m]}"; done
+for m in "${RUN[@]}"; do say "  $m ($(printf '%s' "${LOC[$m]}")): ${DESC[$m]}"; done
+say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+BULK_BYTES=$(echo "$BULK" | awk '{ v = $1 + 0; s = toupper(substr($1, length($1))); if (s == "K") v *= 1024; if (s == "M") v *= 1048576; if (s == "G") v *= 1073741824; print v }')
+EST=$(awk -v b="$BULK_BYTES" -v s="$SECS" -v h="$HSECS" -v q="$KIND" 'BEGIN { printf "%d", b / 4e8 + 3 * s + 2 * h + (q == "full" ? 1 : 0) + 8 }')
+START=$SECONDS
+done_n=0 total=$((ROUNDS * ${#RUN[@]}))
+BUSY_RUNS=""
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    n=${#RUN[@]}
+    for ((i = 0; i < n; i++)); do
+        m=${RUN[$(((i + ROUND - 1) % n))]}
+        el=$((SECONDS - START))
+        per=$EST
+        [ $done_n = 0 ] || per=$((el / done_n))
+        echo
+        echo "=== round $ROUND/$ROUNDS, mode $((i + 1))/$n: $m (${DESC[$m]}) -- elapsed $(hms $el), about $(hms $(((total - done_n) * per))) left"
+        set_client "$m"
+        if ! busy=$(bench_wait_quiet "$QUIET_WAIT"); then
+            echo "    !!! CPUs 0/1 busy with other work before this run ($busy): its numbers are skewed"
+            BUSY_RUNS+=" $m/round$ROUND"
+            rect "$m" busy "round $ROUND: $busy"
+        fi
+        if setup_mode "$m"; then
+            echo "    cold start $(echo "${R[$m:cold_ms]}" | awk '{ print $NF }') ms; server saw client address: $SRC; server CPUs: ${T[$m:srv_cpus]:-?}"
+            measure "$m"
+        else
+            echo "    !!! $m failed: $FAIL"
+            rect "$m" fail "$FAIL"
+        fi
+        teardown_mode "$m"
+        done_n=$((done_n + 1))
+    done
+done
+ELAPSED=$((SECONDS - START))
+echo
+say "measured in $(hms $ELAPSED)"
+
+# ---- summary: CSV, Markdown, chart ---------------------------------------------
+NUM=(bulk_gbps pp1_rps pp1_p50 pp1_p99 pp50_rps pp50_p50 pp50_p99 udp_dps udp_lost http_rps http_p99 http_big cold_ms)
+declare -A UNIT=([bulk_gbps]=Gbit/s [pp1_rps]=rt/s [pp1_p50]=us [pp1_p99]=us [pp50_rps]=rt/s [pp50_p50]=us
+    [pp50_p99]=us [udp_dps]=datagrams/s [udp_lost]=datagrams [http_rps]=req/s [http_p99]=ms [http_big]=MB/s [cold_ms]=ms)
+declare -A MED MIN MAX SPR CNT
+stats() { # values -> "n median min max spread%"
+    local med
+    med=$(echo "$1" | bench_median)
+    echo "$1" | tr ' ' '\n' | grep . | sort -g | awk -v med="$med" '{ v[NR] = $1 } END {
+        if (!NR) exit; sp = med + 0 ? 100 * (v[NR] - v[1]) / med : 0
+        printf "%d %s %s %s %.0f\n", NR, med, v[1], v[NR], sp }'
+}
+for m in "${MODES[@]}"; do
+    for k in "${NUM[@]}"; do
+        [ -n "${R[$m:$k]:-}" ] || continue
+        read -r "CNT[$m:$k]" "MED[$m:$k]" "MIN[$m:$k]" "MAX[$m:$k]" "SPR[$m:$k]" <<<"$(stats "${R[$m:$k]}")"
+    done
+done
+ratio() { # MODE METRIC -> "x.xx" relative to the floor, or empty
+    local f=${MED[host:$2]:-} v=${MED[$1:$2]:-}
+    [ -n "$f" ] && [ -n "$v" ] && awk -v v="$v" -v f="$f" 'BEGIN { if (f + 0) printf "%.2f", v / f }'
+}
+status_of() {
+    if [ -n "${SKIP[$1]:-}" ]; then echo "skipped: ${SKIP[$1]}"
+    elif [ -n "${T[$1:fail]:-}" ] && [ -z "${R[$1:bulk_gbps]:-}" ]; then echo "failed: ${T[$1:fail]}"
+    elif [ -n "${T[$1:fail]:-}" ]; then echo "partly failed: ${T[$1:fail]}"
+    else echo ok; fi
+}
+
+SUM=$BASE.summary.csv
+{
+    echo "mode,where,metric,unit,n,median,min,max,spread_pct,ratio_to_host"
+    for m in "${MODES[@]}"; do
+        st=$(status_of "$m")
+        echo "$m,${LOC[$m]},status,,,${st//,/;},,,,"
+        for k in "${NUM[@]}"; do
+            [ -n "${MED[$m:$k]:-}" ] || continue
+            echo "$m,${LOC[$m]},$k,${UNIT[$k]},${CNT[$m:$k]},${MED[$m:$k]},${MIN[$m:$k]},${MAX[$m:$k]},${SPR[$m:$k]},$(ratio "$m" "$k")"
+        done
+        for k in src srv_cpus udp note busy; do
+            [ -z "${T[$m:$k]:-}" ] || echo "$m,${LOC[$m]},$k,,,${T[$m:$k]//,/;},,,,"
+        done
+    done
+} >"$SUM"
+
+# Markdown: numbers rounded for reading; the CSVs keep them all.
+num() { # value decimals: thousands grouped
+    awk -v v="$1" -v d="$2" 'BEGIN { s = sprintf("%.*f", d, v); n = split(s, p, ".")
+        i = p[1]; o = ""; while (length(i) > 3) { o = "," substr(i, length(i) - 2) o; i = substr(i, 1, length(i) - 3) }
+        printf "%s%s%s", i, o, (n > 1 ? "." p[2] : "") }'
+}
+cell() { # MODE METRIC DECIMALS [noratio]
+    local m=$1 k=$2 s r
+    [ -n "${MED[$m:$k]:-}" ] || { echo "n/a"; return; }
+    s=$(num "${MED[$m:$k]}" "$3")
+    [ "${CNT[$m:$k]}" -lt 2 ] || s+=" ±${SPR[$m:$k]}%"
+    [ "${CNT[$m:$k]}" -ge "$ROUNDS" ] || s+=" [${CNT[$m:$k]} of $ROUNDS rounds]"
+    r=$(ratio "$m" "$k")
+    [ "${4:-}" = noratio ] || [ "$m" = host ] || [ -z "$r" ] || s+=" (${r}×)"
+    echo "$s"
+}
+label() {
+    case $1 in
+    host) echo "host (floor)" ;;
+    lab-none) echo "none-rootless (lab)" ;;
+    pasta) [ "${LOC[pasta]}" = lab ] && echo "pasta (lab)" || echo pasta ;;
+    *) echo "$1" ;;
+    esac
+}
+MD=$BASE.md
+{
+    echo "## bench-modes $STAMP ($KIND)"
+    echo
+    echo "$(git log -1 --format='git %h' 2>/dev/null || echo 'git ?')$(git diff --quiet HEAD -- echo httpd common 2>/dev/null || echo ' +changes'); images: echo ${ECHO_ID:0:12}, httpd ${HTTPD_ID:0:12}."
+    echo "Host: $(uname -r), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), podman ${HOST_PODMAN_VERSION:-?}."
+    [ -z "$LAB" ] || echo "Lab (pasta, lab-none): Debian 13 in a privileged podman container on the same kernel: ${LAB_VERSIONS:-?}."
+    echo "$PINNING. $ROUNDS round(s), interleaved; bulk $BULK, ping-pong and UDP ${SECS} s, wrk ${HSECS} s, $WRK_CONNS connections, 1 thread."
+    echo "Cells: median ±spread ((max-min)/median over the rounds) (ratio to the host floor). Measured in $(hms $ELAPSED)."
+    echo
+    echo "| mode | where | TCP bulk Gbit/s | ping-pong 1 conn rt/s | ping-pong $PP_CONNS conns rt/s | UDP $UDP_SOCKS socks datagrams/s | HTTP 612 B req/s | HTTP 1 MiB MB/s |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for m in "${MODES[@]}"; do
+        [ -z "${SKIP[$m]:-}" ] || continue
+        u=$(cell "$m" udp_dps 0)
+        [ -z "${T[$m:udp]:-}" ] || u="none: ${T[$m:udp]}"
+        echo "| $(label "$m") | ${LOC[$m]} | $(cell "$m" bulk_gbps 2) | $(cell "$m" pp1_rps 0) | $(cell "$m" pp50_rps 0) | $u | $(cell "$m" http_rps 0) | $(cell "$m" http_big 0) |"
+    done
+    echo
+    echo "| mode | ping-pong 1 conn p50 / p99 µs | ping-pong $PP_CONNS conns p50 / p99 µs | HTTP 612 B p99 ms | cold start ms | server saw the client's address | server CPUs |"
+    echo "|---|---|---|---|---|---|---|"
+    for m in "${MODES[@]}"; do
+        [ -z "${SKIP[$m]:-}" ] || continue
+        echo "| $(label "$m") | $(cell "$m" pp1_p50 1 noratio) / $(cell "$m" pp1_p99 1 noratio) | $(cell "$m" pp50_p50 0 noratio) / $(cell "$m" pp50_p99 0 noratio) | $(cell "$m" http_p99 2 noratio) | $(cell "$m" cold_ms 1 noratio) | ${T[$m:src]:-n/a} | ${T[$m:srv_cpus]:-?} |"
+    done
+    echo
+    for m in "${MODES[@]}"; do
+        st=$(status_of "$m")
+        case $st in
+        ok) ;;
+        *) echo "- **$(label "$m")** ${st}" ;;
+        esac
+        [ -z "${T[$m:note]:-}" ] || echo "- $(label "$m"): ${T[$m:note]}"
+        [ -z "${T[$m:udp]:-}" ] || echo "- $(label "$m"): UDP: ${T[$m:udp]} (see BENCHMARKS.md)"
+    done
+    if [ -n "${MED[pasta:bulk_gbps]:-}" ] && [ -n "${MED[lab-none:bulk_gbps]:-}" ]; then
+        l="- pasta relative to its control in the same lab (none-rootless (lab)):"
+        for k in bulk_gbps:bulk pp1_rps:"ping-pong 1 conn" pp50_rps:"ping-pong $PP_CONNS conns" udp_dps:UDP http_rps:"HTTP 612 B" http_big:"HTTP 1 MiB"; do
+            r=""
+            [ -z "${MED[pasta:${k%%:*}]:-}" ] || [ -z "${MED[lab-none:${k%%:*}]:-}" ] ||
+                r=$(awk -v a="${MED[pasta:${k%%:*}]}" -v b="${MED[lab-none:${k%%:*}]}" 'BEGIN { if (b + 0) printf "%.2f", a / b }')
+            [ -z "$r" ] || l+=" ${k#*:} ${r}×,"
+        done
+        echo "${l%,}"
+    fi
+    [ -z "$BUSY_RUNS" ] || echo "- CPUs 0/1 were busy with other work before:$BUSY_RUNS (numbers skewed; rerun on a quiet machine)"
+    echo
+    echo "Cold start: activation modes, first connection to its first echoed byte with nothing running; listen modes, podman run -d to the first echoed byte (polled: a few ms coarser)."
+} >"$MD"
+
+# Chart data: one row per mode that produced numbers.
+DAT=$BASE.dat
+{
+    echo "# label group bulk lo hi pp50 lo hi udp lo hi http lo hi pp1p50 pp1p99 cold lo hi big lo hi pp50p50 pp50p99"
+    for m in "${MODES[@]}"; do
+        if [ -n "${SKIP[$m]:-}" ] || [ -z "${MED[$m:bulk_gbps]:-}" ]; then continue; fi
+        case $m in host | none-* | lab-none) g=1 ;; pasta) g=2 ;; slirp-*) g=3 ;; bridge) g=4 ;; *) g=5 ;; esac
+        printf '"%s" %s' "$(label "$m")" "$g"
+        for k in bulk_gbps pp50_rps udp_dps http_rps; do
+            d=1
+            [ "$k" = bulk_gbps ] || d=1000
+            if [ -n "${MED[$m:$k]:-}" ]; then
+                printf ' %s %s %s' "$(fmt "${MED[$m:$k]}" 3 $d)" "$(fmt "${MIN[$m:$k]}" 3 $d)" "$(fmt "${MAX[$m:$k]}" 3 $d)"
+            else
+                printf ' NaN NaN NaN'
+            fi
+        done
+        printf ' %s %s' "${MED[$m:pp1_p50]:-NaN}" "${MED[$m:pp1_p99]:-NaN}"
+        printf ' %s %s %s' "${MED[$m:cold_ms]:-NaN}" "${MIN[$m:cold_ms]:-NaN}" "${MAX[$m:cold_ms]:-NaN}"
+        if [ -n "${MED[$m:http_big]:-}" ]; then
+            printf ' %s %s %s' "$(fmt "${MED[$m:http_big]}" 3 1000)" "$(fmt "${MIN[$m:http_big]}" 3 1000)" "$(fmt "${MAX[$m:http_big]}" 3 1000)"
+        else
+            printf ' NaN NaN NaN'
+        fi
+        printf ' %s %s\n' "${MED[$m:pp50_p50]:-NaN}" "${MED[$m:pp50_p99]:-NaN}"
+    done
+} >"$DAT"
+PNG=$BASE.png
+if ! command -v gnuplot >/dev/null; then
+    say "no gnuplot: no chart (tests/bench/deps-modes.sh installs gnuplot-nox)"
+    PNG=""
+elif [ "$(grep -vc '^#' "$DAT")" = 0 ]; then
+    say "no mode produced numbers: no chart"
+    PNG=""
+elif ! gnuplot -e "datafile='$DAT'; outfile='$PNG'; subtitle='$(echo "$STAMP, $KIND, $ROUNDS round(s), $(nproc) vCPUs, $PINNING" | tr -d "'")'" \
+    tests/bench/plot.gp >"$TMP/gnuplot.log" 2>&1; then
+    say "gnuplot failed: $(tail -3 "$TMP/gnuplot.log")"
+    PNG=""
+fi
+
+echo
+cat "$MD"
+for f in csv summary.csv md dat log; do cp "$BASE.$f" "$OUT/modes-latest.$f" 2>/dev/null || true; done
+[ -z "$PNG" ] || cp "$PNG" "$OUT/modes-latest.png"
+echo
+say "results: $RAW, $SUM, $MD${PNG:+, $PNG} (and modes-latest.*)"

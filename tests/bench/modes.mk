@@ -1,0 +1,41 @@
+# The network-modes benchmark: the same echo and HTTP images behind socket
+# activation, pasta, slirp4netns, the bridge and the host network, on
+# loopback (tests/bench/bench-modes.sh; BENCHMARKS.md explains it all).
+# Included by the top Makefile, after tests/bench/bench.mk, whose
+# echo-load rule it reuses. Needs root (rootful podman, a rootless
+# benchmark user, the Debian 13 lab of tools/lab.sh for pasta when the
+# host's podman is older than 4.4). Nothing here is a test: it prints numbers.
+#
+#   make bench-deps     install what it needs (tests/bench/deps-modes.sh, apt)
+#   make bench          full run: 3 rounds interleaved across the modes
+#                       (about 15 min on a 2-vCPU VM)
+#   make bench-quick    smoke run: 1 round, 1 s per test (about 2-4 min, the
+#                       lab start included); tests/45-bench-smoke.bats runs it
+#   make bench-chart    redraw the latest chart from its data file
+#   make bench BENCH_MODES="host pasta" BENCH_ROUNDS=5 ...  (see the script's header)
+# Results: $(MODES_BENCH_OUT)/modes-STAMP.{csv,summary.csv,md,png,log}
+# and modes-latest.*; $(MODES_BENCH_OUT) defaults to $(B)/bench (ignored by git).
+# The images are used as they are (built with tools/images.mk only when
+# missing): run `make images` first to measure the current source.
+
+MODES_BENCH_OUT ?= $(if $(B),$(B),build)/bench
+MODES_BENCH_SH := tests/bench/bench-modes.sh
+MODES_BENCH_VARS := BENCH_OUT='$(MODES_BENCH_OUT)' \
+	$(foreach v,BENCH_MODES BENCH_ROUNDS BENCH_SECS BENCH_HTTP_SECS BENCH_BULK_BYTES \
+		BENCH_QUIET_WAIT BENCH_NOPIN BENCH_HELPER_CPUS BENCH_LAB BENCH_USER,\
+		$(if $($(v)),$(v)='$($(v))'))
+
+bench: tests/bench/echo-load
+	$(MODES_BENCH_VARS) $(MODES_BENCH_SH)
+
+bench-quick: tests/bench/echo-load
+	BENCH_QUICK=1 $(MODES_BENCH_VARS) $(MODES_BENCH_SH)
+
+bench-deps:
+	tests/bench/deps-modes.sh
+
+bench-chart:
+	gnuplot -e "datafile='$(MODES_BENCH_OUT)/modes-latest.dat'; outfile='$(MODES_BENCH_OUT)/modes-latest.png'" \
+		tests/bench/plot.gp
+
+.PHONY: bench bench-quick bench-deps bench-chart
