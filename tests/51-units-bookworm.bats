@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The reference units under systemd 252 with podman 4.3.1 (Debian 12): no
 # Quadlet there, so make install-units installs the plain .service twins.
-# systemd runs as PID 1 in a lab container (tools/lab.sh bookworm), the
+# systemd runs as PID 1 in a lab container (tests/lab/lab.sh bookworm), the
 # units run in the lab user's systemd --user, as the documentation shows
 # them. Needs root and podman; skips and says why otherwise. The first run
 # builds the lab (debootstrap, about 1.5 min), later runs reuse it.

@@ -2,7 +2,7 @@
 # The reference units under systemd 257 with podman 5.4 and Quadlet
 # (Debian 13, what Fedora-like systems run): make install-units installs
 # the .container files, Quadlet generates the services. systemd runs as
-# PID 1 in a lab container (tools/lab.sh trixie); the units run in the lab
+# PID 1 in a lab container (tests/lab/lab.sh trixie); the units run in the lab
 # user's systemd --user, the system-service variant in the system manager.
 # Needs root and podman; skips and says why otherwise. The first run builds
 # the lab (debootstrap, about 1.5-3 min), later runs reuse it.
@@ -157,7 +157,7 @@ PY
 
 @test "httpd-system@UID (system manager, User=): a rootless container serves port 80" {
 	need_httpd
-	# The lab's adaptations (tools/lab.sh configure_lab), for this system
+	# The lab's adaptations (tests/lab/lab.sh configure_lab), for this system
 	# unit: cgroups, and no user bus for podman.
 	{ exec_start_dropin "$REPO/systemd/httpd-system@.service"
 	  echo "Environment=DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent-lab-bus"; } |

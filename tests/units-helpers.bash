@@ -1,5 +1,5 @@
 # Helpers of tests/5x-units-*.bats: the reference units of systemd/ under a
-# real systemd, in the labs of tools/lab.sh (systemd as PID 1 in a podman
+# real systemd, in the labs of tests/lab/lab.sh (systemd as PID 1 in a podman
 # container). Needs root and podman (and debootstrap for the first build
 # of a lab); without them every test skips and says why. The labs are
 # built once and cached as local images; each test file starts its lab in
@@ -11,9 +11,9 @@
 # lab_dropins), never edits of the shipped files.
 #
 # Environment (optional): PODMAN, LAB_KEEP=1 (leave the lab running after
-# the file, for debugging: tools/lab.sh exec NAME bash).
+# the file, for debugging: tests/lab/lab.sh exec NAME bash).
 REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-LAB_SH=$REPO/tools/lab.sh
+LAB_SH=$REPO/tests/lab/lab.sh
 PODMAN=${PODMAN:-podman}
 ECHO_IMAGE=localhost/socket-activate-echo:latest
 HTTPD_IMAGE=localhost/socket-activate-httpd:latest
@@ -91,7 +91,7 @@ lab_setup_file() {
 lab_teardown_file() {
 	[ -n "${LAB:-}" ] || return 0
 	if [ "${LAB_KEEP:-0}" = 1 ]; then
-		echo "# LAB_KEEP=1: lab $LAB left running (tools/lab.sh stop $LAB)" >&3
+		echo "# LAB_KEEP=1: lab $LAB left running (tests/lab/lab.sh stop $LAB)" >&3
 		return 0
 	fi
 	"$LAB_SH" stop "$LAB" >/dev/null 2>&1 || true
@@ -603,7 +603,7 @@ t_httpd() {
 
 # OpenFile= (systemd >= 253): the shipped recipe script, then the unit.
 # The bind mount step uses a client image made from the lab's own curl
-# and socat (tools/lab.sh client-image).
+# and socat (tests/lab/lab.sh client-image).
 t_openfile() {
 	run "$LAB_SH" client-image "$LAB"
 	[ "$status" -eq 0 ]

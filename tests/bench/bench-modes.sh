@@ -18,7 +18,7 @@
 #   pasta              rootless podman run --network=pasta -p 127.0.0.1:P:3000,
 #                      the server binds its own socket (--listen); needs
 #                      podman >= 4.4: when the host's is older, it runs in
-#                      the Debian 13 lab of tools/lab.sh (podman 5, passt)
+#                      the Debian 13 lab of tests/lab/lab.sh (podman 5, passt)
 #   slirp-rootlesskit  rootless --network=slirp4netns -p (port_handler=rootlesskit,
 #                      podman's default for rootless)
 #   slirp-slirp4netns  rootless --network=slirp4netns:port_handler=slirp4netns -p
@@ -83,7 +83,7 @@ REPO=$(pwd)
 
 PODMAN=${PODMAN:-podman}
 LOAD=$REPO/tests/bench/echo-load
-LAB_SH=$REPO/tools/lab.sh
+LAB_SH=$REPO/tests/lab/lab.sh
 BENCH_USER=${BENCH_USER:-sa-bench}
 ECHO_IMAGE=${ECHO_IMAGE:-localhost/socket-activate-echo:latest}
 HTTPD_IMAGE=${HTTPD_IMAGE:-localhost/socket-activate-httpd:latest}

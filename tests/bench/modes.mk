@@ -3,7 +3,7 @@
 # loopback (tests/bench/bench-modes.sh; BENCHMARKS.md explains it all).
 # Included by the top Makefile, after tests/bench/bench.mk, whose
 # echo-load rule it reuses. Needs root (rootful podman, a rootless
-# benchmark user, the Debian 13 lab of tools/lab.sh for pasta when the
+# benchmark user, the Debian 13 lab of tests/lab/lab.sh for pasta when the
 # host's podman is older than 4.4). Nothing here is a test: it prints numbers.
 #
 #   make bench-deps     install what it needs (tests/bench/deps-modes.sh, apt)

@@ -3,23 +3,23 @@
 # shared LAB.md), used by tests/5x-*.bats to run the reference units of
 # systemd/ the way users do.
 #
-#   tools/lab.sh image KIND        build the lab image unless it is cached;
+#   tests/lab/lab.sh image KIND        build the lab image unless it is cached;
 #                                  prints its name
-#   tools/lab.sh cached KIND       exit status 0 if the image is cached
-#   tools/lab.sh host-conf         print the CONTAINERS_CONF used on the host
-#   tools/lab.sh start KIND NAME   start lab container NAME, wait for its
+#   tests/lab/lab.sh cached KIND       exit status 0 if the image is cached
+#   tests/lab/lab.sh host-conf         print the CONTAINERS_CONF used on the host
+#   tests/lab/lab.sh start KIND NAME   start lab container NAME, wait for its
 #                                  systemd; the repository is at /src (ro)
-#   tools/lab.sh load NAME IMAGE...
+#   tests/lab/lab.sh load NAME IMAGE...
 #                                  copy images from this host's podman into
 #                                  the lab, for root and for the lab user
-#   tools/lab.sh client-image NAME make localhost/sa-lab-client:latest for
+#   tests/lab/lab.sh client-image NAME make localhost/sa-lab-client:latest for
 #                                  the lab user: curl and socat from the
 #                                  lab's own files (no registry needed)
-#   tools/lab.sh exec NAME CMD...  CMD as root in the lab
-#   tools/lab.sh user NAME SCRIPT  SCRIPT (bash) as the lab user, with
+#   tests/lab/lab.sh exec NAME CMD...  CMD as root in the lab
+#   tests/lab/lab.sh user NAME SCRIPT  SCRIPT (bash) as the lab user, with
 #                                  XDG_RUNTIME_DIR set: systemctl --user works
-#   tools/lab.sh stop NAME         remove the lab container
-#   tools/lab.sh shell KIND        image + start + load our images + a shell
+#   tests/lab/lab.sh stop NAME         remove the lab container
+#   tests/lab/lab.sh shell KIND        image + start + load our images + a shell
 #                                  (the container is removed on exit)
 #
 # KIND:
@@ -54,7 +54,7 @@ LAB_MIRROR=${LAB_MIRROR:-http://deb.debian.org/debian}
 LAB_TMP=${LAB_TMP:-/var/tmp}
 LAB_USER=u1
 STATE_DIR=${TMPDIR:-/tmp}/socket-activate-lab
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 say() { echo "lab.sh: $*" >&2; }
@@ -65,7 +65,7 @@ mkdir -p "$STATE_DIR"
 if [ -z "${CONTAINERS_CONF:-}" ]; then
 	CONTAINERS_CONF=$STATE_DIR/host-containers.conf
 	cat >"$CONTAINERS_CONF.tmp.$$" <<'EOF'
-# Test-only, for tools/lab.sh on hosts without systemd as PID 1.
+# Test-only, for tests/lab/lab.sh on hosts without systemd as PID 1.
 [containers]
 default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 log_driver = "k8s-file"
@@ -132,16 +132,16 @@ configure_lab() {
 	$PODMAN exec -i "$name" sh -e -c '
 		mkdir -p /etc/containers "$1/.config/containers"
 		cat >/etc/containers/storage.conf <<EOF
-# Test lab (tools/lab.sh)
+# Test lab (tests/lab/lab.sh)
 [storage]
 driver = "vfs"
 runroot = "/run/containers/storage"
 graphroot = "/var/lib/containers/storage"
 EOF
-		printf "# Test lab (tools/lab.sh)\n[storage]\ndriver = \"vfs\"\n" \
+		printf "# Test lab (tests/lab/lab.sh)\n[storage]\ndriver = \"vfs\"\n" \
 			>"$1/.config/containers/storage.conf"
 		cat >/etc/containers/containers.conf <<EOF
-# Test lab (tools/lab.sh)
+# Test lab (tests/lab/lab.sh)
 [containers]
 default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 [engine]
