@@ -5,13 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "activate.h"
-
-/* The families a server can be handed. A new family is a row here. */
-static const int activate_families[] = { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK };
 
 static unsigned
 activate_type_bit(int type)
@@ -48,7 +46,6 @@ activate_describe(int fd, const char *name, unsigned types, struct sock *s,
 	union addr_any a;
 	socklen_t len = sizeof(a), olen;
 	int type = 0, acc = 0, fl;
-	size_t i;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
@@ -70,11 +67,8 @@ activate_describe(int fd, const char *name, unsigned types, struct sock *s,
 	}
 	s->family = a.sa.sa_family;
 	s->type = type;
-	for (i = 0; i < sizeof(activate_families) / sizeof(activate_families[0]); i++)
-		if (activate_families[i] == s->family)
-			break;
-	if (i == sizeof(activate_families) / sizeof(activate_families[0]) ||
-	    !(activate_type_bit(type) & types)) {
+	/* The families served are the rows of addr.c's table. */
+	if (!addr_family_find(s->family) || !(activate_type_bit(type) & types)) {
 		snprintf(err, errlen, "fd %d (\"%s\") is a %s %s socket, which "
 		    "this server does not serve", fd, s->name,
 		    addr_family_name(s->family), addr_type_name(type));
@@ -183,5 +177,55 @@ activate_bind(const struct addr_spec *spec, const char *name, unsigned types,
 	return 0;
 out_close:
 	close(fd);
+	return r;
+}
+
+int
+activate_sockets(unsigned types, char *const *listen, size_t nlisten,
+    struct sock **out, char *err, size_t errlen)
+{
+	struct sock *socks = NULL, *tmp;
+	struct addr_spec spec;
+	struct stat st;
+	size_t i;
+	int n, r;
+
+	n = activate_collect(types, &socks, err, errlen);
+	if (n < 0)
+		return n;
+	if (nlisten == 0) {
+		*out = socks;
+		return n;
+	}
+	tmp = realloc(socks, ((size_t)n + nlisten) * sizeof(*socks));
+	if (!tmp) {
+		snprintf(err, errlen, "out of memory");
+		r = -ENOMEM;
+		goto fail;
+	}
+	socks = tmp;
+	for (i = 0; i < nlisten; i++) {
+		r = addr_parse(listen[i], &spec, err, errlen);
+		if (r < 0)
+			goto fail;
+		if (spec.addr.sa.sa_family == AF_UNIX &&
+		    spec.addr.un.sun_path[0] == '/' &&
+		    stat(spec.addr.un.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+			/* A stale socket from an earlier run would make bind()
+			 * fail; systemd removes it the same way. Anything that
+			 * is not a socket is left alone and bind() says so. */
+			(void)unlink(spec.addr.un.sun_path);
+		r = activate_bind(&spec, listen[i], types, &socks[n], err,
+		    errlen);
+		if (r < 0)
+			goto fail;
+		n++;
+	}
+	*out = socks;
+	return n;
+fail:
+	while (n-- > 0)
+		close(socks[n].fd);
+	free(socks);
 	return r;
 }

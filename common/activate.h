@@ -5,6 +5,12 @@
 #include <stdbool.h>
 #include "addr.h"
 
+/*
+ * How a server gets its sockets: from systemd (LISTEN_FDS) or bound itself
+ * (--listen), described the same way either way. The families served are
+ * addr.c's table; the socket types, the caller's `types`.
+ */
+
 /* One socket the server serves, however it got it. */
 struct sock {
 	int fd;
@@ -39,5 +45,13 @@ int activate_describe(int fd, const char *name, unsigned types,
 /* Creates, binds and (for stream and seqpacket) listens: --listen. */
 int activate_bind(const struct addr_spec *spec, const char *name,
     unsigned types, struct sock *s, char *err, size_t errlen);
+
+/*
+ * Every socket to serve: those systemd passed, then one per --listen
+ * address (bound here). Returns how many (0: none at all) with a
+ * malloc'ed array in *out, or -errno with err saying which socket and why.
+ */
+int activate_sockets(unsigned types, char *const *listen, size_t nlisten,
+    struct sock **out, char *err, size_t errlen);
 
 #endif

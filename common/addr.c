@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,15 +42,46 @@ addr_parse_port(const char *s, in_port_t *port)
 	return 0;
 }
 
+/* Each family's --listen syntax: whether text is written in it (the first
+ * row of addr_families[] that claims it parses it), and the parser. */
+
+static bool
+addr_claims_unix(const char *s)
+{
+	return *s == '/' || *s == '@';
+}
+
+static bool
+addr_claims_vsock(const char *s)
+{
+	return strncmp(s, "vsock:", 6) == 0;
+}
+
+/* "[IPv6]:PORT", and a bare port: all addresses of both families, as in
+ * ListenStream=3000, which is what an IPv6 wildcard socket gives. */
+static bool
+addr_claims_ipv6(const char *s)
+{
+	return *s == '[' || !strchr(s, ':');
+}
+
+static bool
+addr_claims_ipv4(const char *s)
+{
+	return strchr(s, ':') != NULL;
+}
+
 static int
-addr_parse_vsock(const char *s, const char *orig, struct addr_spec *spec,
+addr_parse_vsock(const char *orig, const char *s, struct addr_spec *spec,
     char *err, size_t errlen)
 {
 	char cid[16];
-	const char *colon = strchr(s, ':');
+	const char *colon;
 	unsigned long vcid = VMADDR_CID_ANY, vport;
 	size_t n;
 
+	s += strlen("vsock:");
+	colon = strchr(s, ':');
 	if (!colon)
 		return addr_err(err, errlen, orig, "expected vsock:CID:PORT");
 	n = (size_t)(colon - s);
@@ -69,10 +101,12 @@ addr_parse_vsock(const char *s, const char *orig, struct addr_spec *spec,
 }
 
 static int
-addr_parse_unix(const char *s, struct addr_spec *spec, char *err, size_t errlen)
+addr_parse_unix(const char *orig, const char *s, struct addr_spec *spec,
+    char *err, size_t errlen)
 {
 	size_t n = strlen(s);
 
+	(void)orig;
 	if (n >= sizeof(spec->addr.un.sun_path) || n < 2)
 		return addr_err(err, errlen, s, n < 2 ? "path too short" :
 		    "path longer than 107 bytes");
@@ -88,71 +122,47 @@ addr_parse_unix(const char *s, struct addr_spec *spec, char *err, size_t errlen)
 	return 0;
 }
 
-int
-addr_parse(const char *s, struct addr_spec *spec, char *err, size_t errlen)
+static int
+addr_parse_ipv6(const char *orig, const char *s, struct addr_spec *spec,
+    char *err, size_t errlen)
 {
-	static const struct {
-		const char *prefix;
-		int type;
-	} types[] = {
-		{ "tcp:", SOCK_STREAM }, { "stream:", SOCK_STREAM },
-		{ "udp:", SOCK_DGRAM }, { "dgram:", SOCK_DGRAM },
-		{ "datagram:", SOCK_DGRAM }, { "seqpacket:", SOCK_SEQPACKET },
-	};
-	const char *orig = s, *colon;
 	char host[INET6_ADDRSTRLEN + 2];
-	size_t i, n;
+	const char *close;
+	size_t n;
 
-	memset(spec, 0, sizeof(*spec));
-	spec->type = SOCK_STREAM;
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		n = strlen(types[i].prefix);
-		if (strncmp(s, types[i].prefix, n) == 0) {
-			spec->type = types[i].type;
-			s += n;
-			break;
-		}
-	}
-	if (*s == '\0')
-		return addr_err(err, errlen, orig, "empty");
-	if (*s == '/' || *s == '@')
-		return addr_parse_unix(s, spec, err, errlen);
-	if (strncmp(s, "vsock:", 6) == 0)
-		return addr_parse_vsock(s + 6, orig, spec, err, errlen);
-
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':')
-			return addr_err(err, errlen, orig, "expected [IPv6]:PORT");
-		n = (size_t)(close - s - 1);
-		if (n >= sizeof(host))
-			return addr_err(err, errlen, orig, "bad IPv6 address");
-		memcpy(host, s + 1, n);
-		host[n] = '\0';
-		spec->addr.in6.sin6_family = AF_INET6;
-		if (inet_pton(AF_INET6, host, &spec->addr.in6.sin6_addr) != 1)
-			return addr_err(err, errlen, orig, "bad IPv6 address");
-		if (addr_parse_port(close + 2, &spec->addr.in6.sin6_port) < 0)
-			return addr_err(err, errlen, orig, "bad port (1-65535)");
-		spec->len = sizeof(spec->addr.in6);
-		return 0;
-	}
-
-	colon = strrchr(s, ':');
-	if (!colon) {
-		/* A bare port, as in ListenStream=3000: all addresses, both
-		 * families, which is what an IPv6 wildcard socket gives. */
-		spec->addr.in6.sin6_family = AF_INET6;
+	spec->addr.in6.sin6_family = AF_INET6;
+	spec->len = sizeof(spec->addr.in6);
+	if (*s != '[') {
 		spec->addr.in6.sin6_addr = in6addr_any;
 		spec->dual_stack = 1;
 		if (addr_parse_port(s, &spec->addr.in6.sin6_port) < 0)
 			return addr_err(err, errlen, orig,
 			    "not a port, path, [IPv6]:PORT, IPv4:PORT or vsock:CID:PORT");
-		spec->len = sizeof(spec->addr.in6);
 		return 0;
 	}
-	n = (size_t)(colon - s);
+	close = strchr(s, ']');
+	if (!close || close[1] != ':')
+		return addr_err(err, errlen, orig, "expected [IPv6]:PORT");
+	n = (size_t)(close - s - 1);
+	if (n >= sizeof(host))
+		return addr_err(err, errlen, orig, "bad IPv6 address");
+	memcpy(host, s + 1, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET6, host, &spec->addr.in6.sin6_addr) != 1)
+		return addr_err(err, errlen, orig, "bad IPv6 address");
+	if (addr_parse_port(close + 2, &spec->addr.in6.sin6_port) < 0)
+		return addr_err(err, errlen, orig, "bad port (1-65535)");
+	return 0;
+}
+
+static int
+addr_parse_ipv4(const char *orig, const char *s, struct addr_spec *spec,
+    char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(s, ':');
+	size_t n = (size_t)(colon - s);
+
 	if (n >= sizeof(host))
 		return addr_err(err, errlen, orig, "bad IPv4 address");
 	memcpy(host, s, n);
@@ -167,55 +177,129 @@ addr_parse(const char *s, struct addr_spec *spec, char *err, size_t errlen)
 	return 0;
 }
 
+/* Each family's address as logs show it. len covers the family field. */
+
+static void
+addr_format_inet(const union addr_any *a, socklen_t len, char *buf,
+    size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+	bool v6 = a->sa.sa_family == AF_INET6;
+
+	(void)len;
+	inet_ntop(a->sa.sa_family, v6 ? (const void *)&a->in6.sin6_addr :
+	    (const void *)&a->in.sin_addr, ip, sizeof(ip));
+	snprintf(buf, size, v6 ? "[%s]:%u" : "%s:%u", ip,
+	    ntohs(v6 ? a->in6.sin6_port : a->in.sin_port));
+}
+
+static void
+addr_format_unix(const union addr_any *a, socklen_t len, char *buf,
+    size_t size)
+{
+	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
+
+	if (len <= offsetof(struct sockaddr_un, sun_path))
+		snprintf(buf, size, "unnamed");
+	else if (a->un.sun_path[0] == '\0')
+		snprintf(buf, size, "@%.*s", (int)(plen - 1), a->un.sun_path + 1);
+	else
+		snprintf(buf, size, "%.*s", (int)strnlen(a->un.sun_path, plen),
+		    a->un.sun_path);
+}
+
+static void
+addr_format_vsock(const union addr_any *a, socklen_t len, char *buf,
+    size_t size)
+{
+	(void)len;
+	snprintf(buf, size, "vsock:%u:%u", a->vm.svm_cid, a->vm.svm_port);
+}
+
+/*
+ * The families the servers serve, one row each: a new family is a row
+ * here (and its sockaddr in union addr_any). The row gives it its name in
+ * logs, its --listen syntax and its log format; activate.c serves exactly
+ * these families. Rows are tried in order for --listen: the first that
+ * claims the text parses it.
+ */
+static const struct addr_family addr_families[] = {
+	{ AF_UNIX,  "Unix",  addr_claims_unix,  addr_parse_unix,  addr_format_unix },
+	{ AF_VSOCK, "vsock", addr_claims_vsock, addr_parse_vsock, addr_format_vsock },
+	{ AF_INET6, "IPv6",  addr_claims_ipv6,  addr_parse_ipv6,  addr_format_inet },
+	{ AF_INET,  "IPv4",  addr_claims_ipv4,  addr_parse_ipv4,  addr_format_inet },
+};
+
+const struct addr_family *
+addr_family_find(int family)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(addr_families) / sizeof(addr_families[0]); i++)
+		if (addr_families[i].family == family)
+			return &addr_families[i];
+	return NULL;
+}
+
+int
+addr_parse(const char *s, struct addr_spec *spec, char *err, size_t errlen)
+{
+	static const struct {
+		const char *prefix;
+		int type;
+	} types[] = {
+		{ "tcp:", SOCK_STREAM }, { "stream:", SOCK_STREAM },
+		{ "udp:", SOCK_DGRAM }, { "dgram:", SOCK_DGRAM },
+		{ "datagram:", SOCK_DGRAM }, { "seqpacket:", SOCK_SEQPACKET },
+	};
+	const char *orig = s;
+	size_t i, n;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->type = SOCK_STREAM;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		n = strlen(types[i].prefix);
+		if (strncmp(s, types[i].prefix, n) == 0) {
+			spec->type = types[i].type;
+			s += n;
+			break;
+		}
+	}
+	if (*s == '\0')
+		return addr_err(err, errlen, orig, "empty");
+	for (i = 0; i < sizeof(addr_families) / sizeof(addr_families[0]); i++)
+		if (addr_families[i].claims(s))
+			return addr_families[i].parse(orig, s, spec, err, errlen);
+	/* Unreachable: every text has a colon or has none. */
+	return addr_err(err, errlen, orig, "unknown address form");
+}
+
 const char *
 addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
-	const union addr_any *a = (const union addr_any *)sa;
-	char ip[INET6_ADDRSTRLEN];
-	size_t plen;
+	const struct addr_family *f;
 
 	if (len < sizeof(sa_family_t)) {
 		snprintf(buf, size, "unnamed");
 		return buf;
 	}
-	switch (sa->sa_family) {
-	case AF_INET:
-		inet_ntop(AF_INET, &a->in.sin_addr, ip, sizeof(ip));
-		snprintf(buf, size, "%s:%u", ip, ntohs(a->in.sin_port));
-		break;
-	case AF_INET6:
-		inet_ntop(AF_INET6, &a->in6.sin6_addr, ip, sizeof(ip));
-		snprintf(buf, size, "[%s]:%u", ip, ntohs(a->in6.sin6_port));
-		break;
-	case AF_UNIX:
-		plen = len - offsetof(struct sockaddr_un, sun_path);
-		if (len <= offsetof(struct sockaddr_un, sun_path))
-			snprintf(buf, size, "unnamed");
-		else if (a->un.sun_path[0] == '\0')
-			snprintf(buf, size, "@%.*s", (int)(plen - 1),
-			    a->un.sun_path + 1);
-		else
-			snprintf(buf, size, "%.*s", (int)strnlen(a->un.sun_path,
-			    plen), a->un.sun_path);
-		break;
-	case AF_VSOCK:
-		snprintf(buf, size, "vsock:%u:%u", a->vm.svm_cid, a->vm.svm_port);
-		break;
-	default:
+	f = addr_family_find(sa->sa_family);
+	if (f)
+		f->format((const union addr_any *)sa, len, buf, size);
+	else
 		snprintf(buf, size, "(%s)", addr_family_name(sa->sa_family));
-		break;
-	}
 	return buf;
 }
 
 const char *
 addr_family_name(int family)
 {
+	const struct addr_family *f = addr_family_find(family);
+
+	if (f)
+		return f->name;
+	/* Families passed by mistake, named in the error that refuses them. */
 	switch (family) {
-	case AF_INET:    return "IPv4";
-	case AF_INET6:   return "IPv6";
-	case AF_UNIX:    return "Unix";
-	case AF_VSOCK:   return "vsock";
 	case AF_NETLINK: return "netlink";
 	case AF_PACKET:  return "packet";
 	default:         return "unknown family";

@@ -2,6 +2,7 @@
 #ifndef SA_ADDR_H
 #define SA_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -42,6 +43,27 @@ int addr_parse(const char *s, struct addr_spec *spec, char *err, size_t errlen);
 const char *addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t size);
 
+/*
+ * A socket family the servers serve: a row of addr_families[] in addr.c.
+ * Adding a family means adding its row (name, --listen syntax, log
+ * format) and its sockaddr to union addr_any; activation, --listen, logs
+ * and the diagnostics page then know it. Whether a datagram from it may
+ * be rate-limited is addr_is_loopback()'s and echo's business.
+ */
+struct addr_family {
+	int family;
+	const char *name;	/* "IPv4", as logs and the diagnostics show it */
+	/* Whether --listen text (after a type prefix) is in this syntax. */
+	bool (*claims)(const char *s);
+	int (*parse)(const char *orig, const char *s, struct addr_spec *spec,
+	    char *err, size_t errlen);
+	void (*format)(const union addr_any *a, socklen_t len, char *buf,
+	    size_t size);
+};
+
+/* The row for family, or NULL: a family the servers do not serve. */
+const struct addr_family *addr_family_find(int family);
+/* Its name; families without a row get a descriptive one for errors. */
 const char *addr_family_name(int family);
 const char *addr_type_name(int type);
 

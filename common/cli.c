@@ -1,13 +1,263 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "log.h"
+
+/* The options both servers share: values in struct cli. */
+static const struct cli_option cli_shared_opts[] = {
+	{ "listen", 'l', CLI_LISTEN, 0, 0, 0 },
+	{ "exit-idle", 0, CLI_MS, offsetof(struct cli, server.exit_idle_ms),
+	    0, 86400 * 365 },
+	{ "max-connections", 0, CLI_UNSIGNED,
+	    offsetof(struct cli, server.max_conns), 1, 1000000 },
+	{ "shutdown-timeout", 0, CLI_MS,
+	    offsetof(struct cli, server.shutdown_timeout_ms), 0, 3600 },
+	{ "no-sandbox", 0, CLI_CLEAR, offsetof(struct cli, server.sandbox), 0, 0 },
+	{ "start-sleep", 't', CLI_MS, offsetof(struct cli, server.start_sleep_ms),
+	    0, 3600 },
+	{ "debug", 'd', CLI_SET, offsetof(struct cli, debug), 0, 0 },
+	{ "help", 'h', CLI_HELP, 0, 0, 0 },
+	{ "version", 'V', CLI_VERSION, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
+
+static void
+cli_usage(const struct cli_prog *p, FILE *f)
+{
+	fprintf(f, "Usage: %s [OPTION]...\n%s\n%s", p->name, p->summary,
+	    p->help);
+	fprintf(f,
+"  -l, --listen=ADDRESS        bind ADDRESS instead of (or as well as) taking\n"
+"                              sockets from systemd; repeatable. ADDRESS is\n"
+"                              PORT, IPV4:PORT, [IPV6]:PORT, /PATH, @ABSTRACT,\n"
+"                              vsock:CID:PORT or vsock::PORT (any CID)%s",
+	    p->types == ACTIVATE_STREAM ? "\n" : ",\n"
+"                              for a stream socket (tcp: or stream: before it\n"
+"                              say so too); udp:, dgram: or datagram: before\n"
+"                              it make a datagram socket, seqpacket: a\n"
+"                              seqpacket one\n");
+	fprintf(f,
+"      --exit-idle=SECONDS     exit after SECONDS in which no connection was\n"
+"                              open and nothing arrived (systemd starts it\n"
+"                              again on demand); default: never\n"
+"      --max-connections=N     pause accepting at N open connections\n"
+"                              (default 4096)\n"
+"      --shutdown-timeout=SECONDS\n"
+"                              after SIGTERM, wait at most SECONDS for open\n"
+"                              connections to finish (default 5)\n"
+"      --no-sandbox            do not confine the process (by default, once\n"
+"%s"
+"  -t, --start-sleep=SECONDS   wait SECONDS before serving and READY=1\n"
+"                              (cold-start demos)\n"
+"  -d, --debug                 %s"
+"  -h, --help                  show this help and exit\n"
+"  -V, --version               show the version and exit\n"
+"\n"
+"%s"
+"See %s(1).\n", p->sandbox_help, p->debug_help, p->exit_status, p->name);
+}
+
+static int
+cli_listen(const struct cli_prog *p, struct cli *cli, char *arg)
+{
+	struct addr_spec spec;
+	char err[512];
+	unsigned bit;
+
+	if (addr_parse(arg, &spec, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: --listen: %s\n", p->name, err);
+		return 2;
+	}
+	bit = spec.type == SOCK_STREAM ? ACTIVATE_STREAM :
+	    spec.type == SOCK_DGRAM ? ACTIVATE_DGRAM : ACTIVATE_SEQPACKET;
+	if (!(p->types & bit)) {
+		fprintf(stderr, "%s: --listen: \"%s\": %s\n", p->name, arg,
+		    p->types_refused);
+		return 2;
+	}
+	cli->listen[cli->nlisten++] = arg;
+	return -1;
+}
+
+/* Option o with argument arg, its value at base + o->offset. Returns -1 to
+ * go on, or the status to exit with. */
+static int
+cli_apply(const struct cli_prog *p, struct cli *cli,
+    const struct cli_option *o, char *base, char *arg)
+{
+	void *dst = base + o->offset;
+	unsigned long v;
+	unsigned ms;
+	int r = 0;
+
+	switch (o->kind) {
+	case CLI_SET:
+	case CLI_CLEAR:
+		*(bool *)dst = o->kind == CLI_SET;
+		break;
+	case CLI_IGNORE:
+		break;
+	case CLI_UNSIGNED:
+		if ((r = cli_uint(arg, o->min, o->max, &v)) == 0)
+			*(unsigned *)dst = (unsigned)v;
+		break;
+	case CLI_SIZE:
+		if ((r = cli_size(arg, o->min, o->max, &v)) == 0)
+			*(size_t *)dst = v;
+		break;
+	case CLI_MS:
+		r = cli_seconds(arg, (unsigned)o->max, &ms);
+		if (r == 0 && ms < o->min)
+			r = -ERANGE;
+		if (r == 0)
+			*(unsigned *)dst = ms;
+		break;
+	case CLI_STRING:
+		*(const char **)dst = arg;
+		break;
+	case CLI_LISTEN:
+		return cli_listen(p, cli, arg);
+	case CLI_HELP:
+		cli_usage(p, stdout);
+		return 0;
+	case CLI_VERSION:
+		printf("%s %s\n", p->name, VERSION);
+		return 0;
+	}
+	if (r == 0)
+		return -1;
+	fprintf(stderr, "%s: invalid value for --%s: \"%s\"%s\n", p->name,
+	    o->name, arg, r == -ERANGE ? " (out of range)" : "");
+	return 2;
+}
+
+/* The getopt_long() table and short options of both tables: val is the
+ * index into the program's options, then the shared ones. */
+static struct option *
+cli_getopt_table(const struct cli_prog *p, char *shortopts, size_t size,
+    size_t *nown)
+{
+	const struct cli_option *tabs[2] = { p->options, cli_shared_opts };
+	struct option *opts;
+	size_t n = 0, len = 0, i, t;
+
+	while (p->options[*nown = n].name)
+		n++;
+	for (i = 0; cli_shared_opts[i].name; i++)
+		n++;
+	opts = calloc(n + 1, sizeof(*opts));
+	if (!opts)
+		return NULL;
+	for (n = 0, t = 0; t < 2; t++) {
+		for (i = 0; tabs[t][i].name; i++, n++) {
+			const struct cli_option *o = &tabs[t][i];
+			bool has_arg = o->kind >= CLI_UNSIGNED;
+
+			opts[n].name = o->name;
+			opts[n].has_arg = has_arg ? required_argument : no_argument;
+			opts[n].val = o->key ? o->key : 256 + (int)n;
+			if (o->key && len + 3 < size) {
+				shortopts[len++] = (char)o->key;
+				if (has_arg)
+					shortopts[len++] = ':';
+			}
+		}
+	}
+	shortopts[len] = '\0';
+	return opts;
+}
+
+int
+cli_parse(const struct cli_prog *p, void *ctx, int argc, char **argv,
+    struct cli *cli)
+{
+	struct option *opts;
+	char shortopts[64];
+	size_t nown = 0, i;
+	int opt, ret = 2;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->server.max_conns = 4096;
+	cli->server.shutdown_timeout_ms = 5000;
+	cli->server.sandbox = true;
+	opts = cli_getopt_table(p, shortopts, sizeof(shortopts), &nown);
+	cli->listen = calloc((size_t)argc, sizeof(*cli->listen));
+	if (!opts || !cli->listen) {
+		fprintf(stderr, "%s: out of memory\n", p->name);
+		goto out;
+	}
+	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		for (i = 0; opts[i].name && opts[i].val != opt; i++)
+			;
+		if (!opts[i].name) {
+			fprintf(stderr, "Try '%s --help'.\n", p->name);
+			goto out;
+		}
+		ret = i < nown ?
+		    cli_apply(p, cli, &p->options[i], ctx, optarg) :
+		    cli_apply(p, cli, &cli_shared_opts[i - nown], (char *)cli,
+		    optarg);
+		if (ret >= 0)
+			goto out;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n"
+		    "Try '%s --help'.\n", p->name, argv[optind], p->name);
+		ret = 2;
+		goto out;
+	}
+	ret = -1;
+out:
+	free(opts);
+	return ret;
+}
+
+void
+cli_free(struct cli *cli)
+{
+	free(cli->listen);
+	cli->listen = NULL;
+}
+
+int
+cli_main(const struct cli_prog *p, void *ctx, int argc, char **argv)
+{
+	struct server *srv = NULL;
+	struct cli cli;
+	int ret, r;
+
+	ret = cli_parse(p, ctx, argc, argv, &cli);
+	if (ret >= 0)
+		goto out;
+	ret = 1;
+	log_init(p->name, cli.debug);
+	if (p->prepare && p->prepare(ctx, &cli) < 0)
+		goto out;
+	srv = server_open(&cli.server, p->types, cli.listen, cli.nlisten,
+	    p->example);
+	if (!srv)
+		goto out;
+	r = p->attach(ctx, srv);
+	if (r < 0) {
+		log_error("%s", r == -ENOMEM ? "out of memory" : strerror(-r));
+		goto out;
+	}
+	ret = server_run(srv);
+out:
+	server_free(srv);
+	if (p->cleanup)
+		p->cleanup(ctx);
+	cli_free(&cli);
+	return ret;
+}
 
 int
 cli_uint(const char *s, unsigned long min, unsigned long max,
@@ -73,54 +323,4 @@ cli_seconds(const char *s, unsigned max_s, unsigned *ms)
 		return -ERANGE;
 	*ms = (unsigned)(v * 1000.0 + 0.5);
 	return 0;
-}
-
-int
-cli_sockets(unsigned types, char *const *listen, size_t nlisten,
-    struct sock **out, char *err, size_t errlen)
-{
-	struct sock *socks = NULL, *tmp;
-	struct addr_spec spec;
-	struct stat st;
-	size_t i;
-	int n, r;
-
-	n = activate_collect(types, &socks, err, errlen);
-	if (n < 0)
-		return n;
-	if (nlisten == 0) {
-		*out = socks;
-		return n;
-	}
-	tmp = realloc(socks, ((size_t)n + nlisten) * sizeof(*socks));
-	if (!tmp) {
-		snprintf(err, errlen, "out of memory");
-		r = -ENOMEM;
-		goto fail;
-	}
-	socks = tmp;
-	for (i = 0; i < nlisten; i++) {
-		r = addr_parse(listen[i], &spec, err, errlen);
-		if (r < 0)
-			goto fail;
-		if (spec.addr.sa.sa_family == AF_UNIX &&
-		    spec.addr.un.sun_path[0] == '/' &&
-		    stat(spec.addr.un.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
-			/* A stale socket from an earlier run would make bind()
-			 * fail; systemd removes it the same way. Anything that
-			 * is not a socket is left alone and bind() says so. */
-			(void)unlink(spec.addr.un.sun_path);
-		r = activate_bind(&spec, listen[i], types, &socks[n], err,
-		    errlen);
-		if (r < 0)
-			goto fail;
-		n++;
-	}
-	*out = socks;
-	return n;
-fail:
-	while (n-- > 0)
-		close(socks[n].fd);
-	free(socks);
-	return r;
 }

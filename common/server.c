@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The runtime both servers share (see server.h): sockets to listeners,
+ * accept with a cap and EMFILE back-off, readiness, status, watchdog,
+ * signals, graceful shutdown and exit-when-idle. Connections are conn.c's.
+ */
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,38 +17,13 @@
 #include "log.h"
 #include "notify.h"
 #include "sandbox.h"
-#include "server.h"
+#include "server-private.h"
 
 /* accept() calls per wake-up: enough to drain a burst, few enough that one
  * busy listener cannot starve the connections already open. */
 #define SERVER_ACCEPT_BATCH 32
 /* How long accepting pauses when the process is out of file descriptors. */
 #define SERVER_EMFILE_PAUSE_MS 100
-
-struct server_listener {
-	struct server *srv;
-	struct sock *sock;
-	struct event *ev;
-};
-
-struct server {
-	struct server_conf conf;
-	const struct server_ops *ops;
-	void *ctx;
-	struct event_base *base;
-	struct sock *socks;
-	size_t nsocks;
-	struct server_listener *listeners;
-	size_t nlisteners;
-	size_t ndgram;
-	struct event *ev_sigterm, *ev_sigint, *ev_start, *ev_status;
-	struct event *ev_watchdog, *ev_idle, *ev_resume, *ev_deadline;
-	struct server_stats stats;
-	char status_sent[256];
-	struct timeval last_active;
-	bool serving, stopping, paused_cap, paused_fds, accepting;
-	bool fds_warned;	/* one warning per out-of-fds episode */
-};
 
 static struct timeval
 server_ms(unsigned ms)
@@ -85,8 +66,8 @@ server_status_text(struct server *srv, char *buf, size_t len)
 	if (n > 0 && st->dropped > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, ", %llu dropped",
 		    (unsigned long long)st->dropped);
-	if (n > 0 && (size_t)n < len && srv->ops->status)
-		srv->ops->status(srv, buf + n, len - (size_t)n);
+	if (n > 0 && (size_t)n < len && srv->module && srv->module->status)
+		srv->module->status(srv->ctx, buf + n, len - (size_t)n);
 }
 
 /* STATUS= at most once a second, and only when something changed. */
@@ -182,31 +163,11 @@ server_resume_cb(evutil_socket_t fd, short what, void *arg)
 	server_update_accept(srv);
 }
 
-/* A connection's peer for logs. Unix clients are usually unnamed: who
- * they are is in their credentials. */
-static void
-server_format_peer(int fd, const struct sockaddr *sa, socklen_t len,
-    char *buf, size_t size)
-{
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
-	size_t n;
-
-	addr_format(sa, len, buf, size);
-	if (len >= sizeof(sa_family_t) && sa->sa_family == AF_UNIX &&
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
-		n = strlen(buf);
-		snprintf(buf + n, size - n, " (pid %d, uid %u)", (int)cred.pid,
-		    (unsigned)cred.uid);
-	}
-}
-
 static void
 server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct server_listener *l = arg;
 	struct server *srv = l->srv;
-	char peer[ADDR_STRLEN + 48];
 	union addr_any a;
 	socklen_t len;
 	int i, fd;
@@ -263,16 +224,13 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			    "accepting", l->sock->name, lfd);
 			srv->fds_warned = false;
 		}
-		server_format_peer(fd, &a.sa, len, peer, sizeof(peer));
-		srv->stats.conns_open++;
-		srv->stats.conns_total++;
-		server_touch(srv);
-		srv->ops->conn_new(srv, l->sock, fd, peer);
+		conn_new(srv, l->sock, fd, &a, len);
 	}
 }
 
+/* A connection is gone: its slot frees, and the server may be done. */
 void
-server_conn_closed(struct server *srv)
+server_conn_gone(struct server *srv)
 {
 	srv->stats.conns_open--;
 	server_touch(srv);
@@ -303,6 +261,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
 	struct timeval tv = server_ms(srv->conf.shutdown_timeout_ms);
+	struct conn *c, *next;
 	size_t i;
 
 	(void)what;
@@ -326,8 +285,16 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		srv->listeners[i].sock->fd = -1;
 	}
 	srv->nlisteners = 0;
-	if (srv->serving && srv->ops->shutdown)
-		srv->ops->shutdown(srv);
+	if (srv->serving) {
+		if (srv->module->shutdown)
+			srv->module->shutdown(srv->ctx);
+		/* conn_stop() may close c, never another connection. */
+		for (c = LIST_FIRST(&srv->conns); c; c = next) {
+			next = LIST_NEXT(c, entry);
+			if (!c->lingering && srv->module->conn_stop)
+				srv->module->conn_stop(c);
+		}
+	}
 	if (srv->stats.conns_open == 0)
 		event_base_loopexit(srv->base, NULL);
 	else
@@ -349,26 +316,23 @@ server_start(struct server *srv)
 		if (s->fd < 0 || s->listening)
 			continue;
 		if (s->type == SOCK_DGRAM) {
-			r = srv->ops->dgram_new(srv, s);
+			r = srv->module->dgram_start ?
+			    srv->module->dgram_start(srv->ctx, s) : -ENOTSUP;
 			if (r < 0)
 				log_error("%s (fd %d): cannot serve: %s", s->name,
 				    s->fd, strerror(-r));
 			else
 				srv->ndgram++;
 		} else {
-			char peer[ADDR_STRLEN + 48];
 			union addr_any a;
 			socklen_t len = sizeof(a);
 			int fd = s->fd;
 
 			if (getpeername(fd, &a.sa, &len) < 0)
 				len = 0;
-			server_format_peer(fd, &a.sa, len, peer, sizeof(peer));
-			/* The module owns the connection now. */
+			/* A connection now, closed as one. */
 			s->fd = -1;
-			srv->stats.conns_open++;
-			srv->stats.conns_total++;
-			srv->ops->conn_new(srv, s, fd, peer);
+			conn_new(srv, s, fd, &a, len);
 		}
 	}
 	server_update_accept(srv);
@@ -402,20 +366,23 @@ server_raise_nofile(void)
 }
 
 struct server *
-server_new(const struct server_conf *conf, const struct server_ops *ops,
-    void *ctx, struct sock *socks, size_t nsocks)
+server_new(const struct server_conf *conf, struct sock *socks, size_t nsocks)
 {
 	struct server *srv;
 	size_t i;
 
 	srv = calloc(1, sizeof(*srv));
-	if (!srv)
+	if (!srv) {
+		for (i = 0; i < nsocks; i++)
+			close(socks[i].fd);
+		free(socks);
 		return NULL;
+	}
 	srv->conf = *conf;
-	srv->ops = ops;
-	srv->ctx = ctx;
+	/* Ours from here on, on every path: server_free() closes them. */
 	srv->socks = socks;
 	srv->nsocks = nsocks;
+	LIST_INIT(&srv->conns);
 	signal(SIGPIPE, SIG_IGN);
 	server_raise_nofile();
 	srv->base = event_base_new();
@@ -452,6 +419,47 @@ server_new(const struct server_conf *conf, const struct server_ops *ops,
 fail:
 	server_free(srv);
 	return NULL;
+}
+
+struct server *
+server_open(const struct server_conf *conf, unsigned types,
+    char *const *listen, size_t nlisten, const char *example)
+{
+	struct sock *socks = NULL;
+	struct server *srv;
+	char err[512];
+	int n, i;
+
+	n = activate_sockets(types, listen, nlisten, &socks, err, sizeof(err));
+	if (n < 0) {
+		log_error("%s", err);
+		return NULL;
+	}
+	if (n == 0) {
+		log_error("no sockets to serve: start me from a systemd socket "
+		    "unit, with %s, or with --listen ADDRESS", example);
+		free(socks);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		log_info("%s (fd %d): %s %s socket %s, %s%s", socks[i].name,
+		    socks[i].fd, addr_family_name(socks[i].family),
+		    addr_type_name(socks[i].type), socks[i].local,
+		    socks[i].listening ? "listening" :
+		    socks[i].type == SOCK_DGRAM ? "receiving" : "connected",
+		    socks[i].activated ? ", from systemd" : "");
+	srv = server_new(conf, socks, (size_t)n);
+	if (!srv)
+		log_error("cannot set up the event loop");
+	return srv;
+}
+
+void
+server_attach(struct server *srv, const struct server_module *module,
+    void *ctx)
+{
+	srv->module = module;
+	srv->ctx = ctx;
 }
 
 /* Everything that needs the filesystem or new sockets is done by now. */
@@ -526,10 +534,16 @@ void
 server_free(struct server *srv)
 {
 	struct event *evs[8];
+	struct conn *c;
 	size_t i;
 
 	if (!srv)
 		return;
+	/* Connections first: the module's state may be theirs to use. */
+	while ((c = LIST_FIRST(&srv->conns)))
+		conn_free(c);
+	if (srv->module && srv->module->free)
+		srv->module->free(srv->ctx);
 	evs[0] = srv->ev_deadline;
 	evs[1] = srv->ev_resume;
 	evs[2] = srv->ev_idle;
@@ -560,12 +574,6 @@ server_base(struct server *srv)
 	return srv->base;
 }
 
-void *
-server_ctx(struct server *srv)
-{
-	return srv->ctx;
-}
-
 struct server_stats *
 server_stats(struct server *srv)
 {
@@ -577,3 +585,12 @@ server_stopping(struct server *srv)
 {
 	return srv->stopping;
 }
+
+const struct timeval *
+server_common_timeout(struct server *srv, unsigned ms)
+{
+	struct timeval tv = server_ms(ms);
+
+	return event_base_init_common_timeout(srv->base, &tv);
+}
+

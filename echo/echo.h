@@ -4,6 +4,8 @@
 
 #include "server.h"
 
+/* The echo module: what socket-activate-echo does with its sockets. */
+
 struct echo_conf {
 	size_t max_buffer;	/* bytes read at once, and held for a slow reader */
 	size_t max_datagram;	/* larger datagrams and records are dropped */
@@ -11,12 +13,7 @@ struct echo_conf {
 	unsigned udp_global_rate; /* replies per second in all, 0: no limit */
 };
 
-struct echo;
-
-struct echo *echo_new(const struct echo_conf *conf);
-/* What the shared server runtime calls; ctx is the struct echo. */
-extern const struct server_ops echo_ops;
-/* Frees connections still open (after a shutdown timeout) and the rest. */
-void echo_free(struct echo *e);
+/* Attaches the echo module to srv, which frees it. Returns 0 or -ENOMEM. */
+int echo_new(struct server *srv, const struct echo_conf *conf);
 
 #endif

@@ -4,8 +4,36 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <event2/buffer.h>
 
+#include "headers.h"
+#include "request.h"
 #include "server.h"
+
+/*
+ * socket-activate-httpd's module, split the way OpenBSD httpd is:
+ *   httpd.c      the module: its state, shared clock, SIGTERM, STATUS=
+ *   client.c     a connection's state machine and timers
+ *   file.c       routing a request to a file, a redirect or an error
+ *   listing.c    directory listings (--list-directories)
+ *   diag.c       the diagnostics page (--diagnostics)
+ *   response.c   the response writer: head, body, sendfile
+ *   accesslog.c  the access log
+ * and the pure parts, each fuzzed and unit-tested on its own: request.c
+ * (heads), headers.c (field values), path.c (paths below the root).
+ */
+
+/* One read buffer for every connection: the loop is single-threaded, and
+ * a connection only keeps bytes of its own while a head is incomplete or
+ * pipelined requests wait for a response to go out. */
+#define HTTPD_READ_SIZE (64 * 1024)
+/* Bodies up to this size are read into the response packet: one
+ * sendmsg() instead of sendmsg() + sendfile(), whose page-cache splice
+ * costs more than copying a few kilobytes. Larger ones go zero-copy. */
+#define HTTPD_COPY_MAX (16 * 1024)
 
 /* Where the built-in diagnostic page answers (--diagnostics). */
 #define HTTPD_DIAG_PATH "/.well-known/socket-activate"
@@ -22,12 +50,112 @@ struct httpd_conf {
 	bool access_log;
 };
 
-struct httpd;
+/* Attaches the module to srv, which frees it. Returns 0 or -ENOMEM. */
+int httpd_new(struct server *srv, const struct httpd_conf *conf);
 
-struct httpd *httpd_new(const struct httpd_conf *conf);
-/* What the shared server runtime calls; ctx is the struct httpd. */
-extern const struct server_ops httpd_ops;
-/* Frees connections still open (after a shutdown timeout) and the rest. */
-void httpd_free(struct httpd *h);
+/* Between the module's files. */
+
+/* The deadlines a connection can wait for (one at a time). */
+enum client_timer {
+	CLIENT_TIMER_HEADER,	/* --header-timeout: the whole head */
+	CLIENT_TIMER_IDLE,	/* --keepalive-timeout: between requests */
+	CLIENT_TIMER_SEND,	/* --send-timeout: no write progress */
+	CLIENT_TIMER_LINGER,	/* reading what follows the last response */
+	CLIENT_NTIMERS
+};
+
+/* The module's state, one per process. */
+struct httpd {
+	struct httpd_conf conf;
+	struct server *srv;
+	char *rbuf;			/* the read buffer every client shares */
+	char *head;			/* the response head being written */
+	size_t head_max;
+	char *rel;			/* path_resolve() output, + "/index.html" */
+	size_t rel_size;
+	struct evbuffer *body;		/* a generated body (listing, diag) */
+	char *copy;			/* a small file read in: see response.c */
+	const struct timeval *tv[CLIENT_NTIMERS];
+	time_t now;
+	char date[HDR_DATE_LEN];	/* Date: for now */
+	time_t lm_time;			/* the last Last-Modified formatted */
+	char lm[HDR_DATE_LEN];
+	char clf_date[40];		/* the access log's [...] for now */
+};
+
+/* One connection. */
+struct client {
+	struct conn base;
+	struct httpd *h;
+	enum client_timer timer;	/* the deadline armed */
+	bool writing;		/* a response waits for the socket */
+	bool head_armed;	/* the header deadline runs for this request */
+	bool close_after;	/* close once the response in flight is out */
+	/* Unparsed input, only while a head is incomplete or requests wait
+	 * behind a response; NULL otherwise. */
+	char *in;
+	size_t in_len, in_cap, scanned;
+	/* The response in flight: bytes the socket did not take at once,
+	 * then a file range for sendfile(). */
+	struct evbuffer *out;
+	int file_fd;
+	off_t file_off, file_end;
+	char host[ADDR_STRLEN];	/* the access log's host: no port */
+};
+
+/* What a handler decided; response_send() turns it into bytes. */
+struct resp {
+	int status;
+	const char *type;	/* Content-Type, NULL for none */
+	int fd;			/* file body, -1 for none */
+	uint64_t off, len, size;	/* range sent, and the file's size */
+	const char *body;	/* memory body when fd < 0 (NULL: default) */
+	size_t body_len;
+	bool validators;	/* Last-Modified and ETag below */
+	char etag[HDR_ETAG_LEN];
+	char lastmod[HDR_DATE_LEN];
+	const char *location;	/* 301 */
+	bool no_store;
+};
+
+/* httpd.c */
+void httpd_clock(struct httpd *h);
+
+/* client.c: the runtime's calls for a connection (httpd.c's module). */
+int client_start(void *ctx, struct conn *base);
+void client_io(evutil_socket_t fd, short what, void *arg);
+void client_timeout(struct conn *base);
+void client_stop(struct conn *base);
+void client_release(struct conn *base);
+/* The response in flight waits for the socket (--send-timeout runs). */
+int client_wait_write(struct client *c);
+
+/* file.c: GET or HEAD of a path: which file, or which error status. */
+int file_route(struct client *c, const struct request *req, struct resp *r);
+
+/* listing.c: a listing of directory fd (taken) into h->body. */
+int listing_make(struct client *c, int fd, struct resp *r);
+
+/* diag.c: the diagnostics page into h->body. */
+int diag_make(struct client *c, const struct request *req, struct resp *r);
+
+/* response.c: r on the wire. 1: all of it went out at once; 0: it waits
+ * for the socket (client_flush() goes on); -1: the connection closed. */
+int response_send(struct client *c, const struct request *req,
+    struct resp *r);
+int response_flush(struct client *c);
+/* Percent-encoding (all but unreserved characters, and '/' if
+ * keep_slash) and HTML escaping, for links and Location:. */
+void response_urlencode(struct evbuffer *b, const char *s, bool keep_slash);
+void response_htmlescape(struct evbuffer *b, const char *s);
+
+/* accesslog.c */
+void accesslog_host(const struct peer *p, int family, char *buf,
+    size_t size);
+void accesslog_line(struct client *c, const struct request *req, int status,
+    uint64_t bytes);
+
+/* client.c: the connection ends, with why for the debug log. */
+void client_close(struct client *c, const char *why);
 
 #endif

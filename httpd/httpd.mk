@@ -1,9 +1,6 @@
 # socket-activate-httpd; included by the top Makefile (paths are relative to
 # the repo root, $(B), $(COMMON_OBJ), $(CFLAGS)... come from there).
-#   make                     httpd/socket-activate-httpd and build/httpd-unit
-#   make SANITIZE=1          the same in build-asan/
-#   make fuzz-httpd          libFuzzer on request heads and paths, FUZZ_SECONDS
-#   make fuzz-httpd-smoke    the same for 10 s (CI)
+#   make                     $(B)/socket-activate-httpd, $(B)/unit/test-httpd
 
 # llhttp: the library where the distribution has one (Debian 13, Fedora),
 # else its C sources from Debian 12's node-llhttp, compiled in.
@@ -28,56 +25,32 @@ $(B)/llhttp/%.o: $(LLHTTP_DIR)/%.c
 		$(LLHTTP_CFLAGS) -c -o $@ $<
 endif
 
-ifeq ($(B),build)
-HTTPD_BIN = httpd/socket-activate-httpd
-else
 HTTPD_BIN = $(B)/socket-activate-httpd
-endif
 
-# The pure parts, shared by the server, the unit tests and the fuzzer.
+# The pure parts, shared by the server, the unit tests and the fuzzers.
 HTTPD_CORE_SRC = httpd/request.c httpd/path.c httpd/headers.c
 HTTPD_CORE_OBJ = $(HTTPD_CORE_SRC:%.c=$(B)/%.o)
-HTTPD_OBJ = $(B)/httpd/main.o $(B)/httpd/httpd.o $(HTTPD_CORE_OBJ)
-HTTPD_UNIT_BIN = $(B)/httpd-unit
-HTTPD_UNIT_OBJ = $(B)/httpd/tests/unit.o
+# The module: connections, routing, responses, logs.
+HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c \
+	httpd/listing.c httpd/diag.c httpd/response.c httpd/accesslog.c
+HTTPD_OBJ = $(B)/httpd/main.o $(HTTPD_MODULE_SRC:%.c=$(B)/%.o) \
+	$(HTTPD_CORE_OBJ)
+UNIT_HTTPD_BIN = $(B)/unit/test-httpd
+UNIT_HTTPD_OBJ = $(B)/tests/unit/test-httpd.o
 
-$(HTTPD_OBJ) $(HTTPD_UNIT_OBJ): override CPPFLAGS += $(LLHTTP_CFLAGS)
-$(HTTPD_UNIT_OBJ): override CPPFLAGS += -Ihttpd
+$(HTTPD_OBJ) $(UNIT_HTTPD_OBJ): override CPPFLAGS += $(LLHTTP_CFLAGS)
+$(UNIT_HTTPD_OBJ): override CPPFLAGS += -Ihttpd -Itests/unit
 
 BINS += $(HTTPD_BIN)
 MANS += httpd/socket-activate-httpd.1
-TEST_BINS += $(HTTPD_UNIT_BIN)
-
-all: $(HTTPD_BIN)
+UNIT_BINS += $(UNIT_HTTPD_BIN)
 
 $(HTTPD_BIN): $(HTTPD_OBJ) $(LLHTTP_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LLHTTP_LIBS) $(LDLIBS)
 
-$(HTTPD_UNIT_BIN): $(HTTPD_UNIT_OBJ) $(HTTPD_CORE_OBJ) $(LLHTTP_OBJ)
+$(UNIT_HTTPD_BIN): $(UNIT_HTTPD_OBJ) $(UNIT_SUPPORT_OBJ) $(HTTPD_CORE_OBJ) \
+		$(LLHTTP_OBJ)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LLHTTP_LIBS) $(LDLIBS)
 
--include $(HTTPD_OBJ:.o=.d) $(HTTPD_UNIT_OBJ:.o=.d)
-
-# libFuzzer, built by clang with its own sanitizers (the top Makefile's
-# FUZZ_CC and FUZZ_CFLAGS); `make fuzz` runs it with the other targets.
-HTTPD_FUZZ = build-fuzz/fuzz-httpd
-FUZZERS += $(HTTPD_FUZZ)
-
-$(HTTPD_FUZZ): httpd/fuzz/fuzz-httpd.c $(HTTPD_CORE_SRC) httpd/request.h \
-		httpd/path.h httpd/headers.h
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(LLHTTP_CFLAGS) -Ihttpd -o $@ \
-		httpd/fuzz/fuzz-httpd.c $(HTTPD_CORE_SRC) $(LLHTTP_SRC) $(LLHTTP_LIBS)
-
-.PHONY: fuzz-httpd fuzz-httpd-smoke clean-httpd
-fuzz-httpd: $(HTTPD_FUZZ)
-	@mkdir -p build-fuzz/corpus-fuzz-httpd
-	$(HTTPD_FUZZ) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		build-fuzz/corpus-fuzz-httpd httpd/fuzz/corpus/httpd
-
-fuzz-httpd-smoke:
-	$(MAKE) --no-print-directory fuzz-httpd FUZZ_SECONDS=10
-
-clean: clean-httpd
-clean-httpd:
-	rm -f httpd/socket-activate-httpd
+-include $(HTTPD_OBJ:.o=.d) $(UNIT_HTTPD_OBJ:.o=.d)

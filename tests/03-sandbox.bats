@@ -3,7 +3,7 @@
 # a small program that applies the very same code and then misbehaves.
 load helpers
 
-sandbox_bin() { echo "${BUILD_DIR:-$REPO/build}/test-sandbox"; }
+sandbox_bin() { echo "${BUILD_DIR:-$REPO/build}/sandbox-probe"; }
 
 @test "inside the sandbox: only reading beneath the root and sd_notify's socket are allowed" {
 	mkdir root && echo inside >root/file && echo secret >outside

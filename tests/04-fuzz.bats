@@ -1,20 +1,17 @@
 #!/usr/bin/env bats
-# Each libFuzzer target runs briefly in every test run (FUZZ_SMOKE_SECONDS,
-# default 10); `make fuzz FUZZ_SECONDS=N` runs them for as long as asked.
+# Each libFuzzer target (tests/fuzz/) runs briefly in every test run
+# (FUZZ_SMOKE_SECONDS, default 10) from its committed seed corpus;
+# `make fuzz FUZZ_SECONDS=N` runs them for as long as asked.
 load helpers
 
 # fuzz NAME: build the target and run it on its seed corpus; prints the
 # executions and coverage libFuzzer reports.
 fuzz() {
 	command -v "${FUZZ_CC:-clang}" >/dev/null || skip "clang (libFuzzer) is not installed"
-	make -s -C "$REPO" "build-fuzz/fuzz-$1" >&2
-	local seeds=()
-	for d in "$REPO/tests/fuzz/corpus/$1" "$REPO/httpd/fuzz/corpus/$1"; do
-		[ -d "$d" ] && seeds+=("$d")
-	done
-	mkdir -p corpus
-	run "$REPO/build-fuzz/fuzz-$1" -max_total_time="${FUZZ_SMOKE_SECONDS:-10}" \
-		-print_final_stats=1 corpus "${seeds[@]}"
+	make -s -C "$REPO" "build/fuzz/fuzz-$1" >&2
+	mkdir -p corpus tmp
+	TMPDIR=$PWD/tmp run "$REPO/build/fuzz/fuzz-$1" -max_total_time="${FUZZ_SMOKE_SECONDS:-10}" \
+		-print_final_stats=1 corpus "$REPO/tests/fuzz/corpus/$1"
 	grep -E 'stat::number_of_executed_units|cov:' <<<"$output" | tail -2
 	[ "$status" -eq 0 ]
 	grep -q 'stat::number_of_executed_units' <<<"$output"
@@ -26,4 +23,10 @@ fuzz() {
 
 @test "fuzz: HTTP request heads and path resolution never crash and keep their invariants" {
 	fuzz httpd
+}
+
+@test "fuzz: whole HTTP connections, cut anywhere, get well-formed responses and never a file from outside the root" {
+	fuzz conn
+	# Its fixture directory is gone with it.
+	[ -z "$(ls tmp)" ]
 }

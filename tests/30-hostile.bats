@@ -30,7 +30,7 @@ start_and_settle() {
 
 need_slowhttptest() {
 	command -v slowhttptest >/dev/null ||
-		skip "slowhttptest is not installed (tools/deps-hardening.sh)"
+		skip "slowhttptest is not installed (tools/deps.sh)"
 }
 
 # probe_while PID_OF_ATTACK: a normal client fetches hello.txt every

@@ -93,7 +93,7 @@ in_netns() {
 	systemd-socket-activate -d -l 0.0.0.0:3000 "$@" >>"$LOG" 2>&1 3>&- &
 	srv=$!
 	trap "kill $srv 2>/dev/null" EXIT
-	for i in $(seq 50); do grep -q "Listening on" "$LOG" && break; sleep 0.1; done
+	for i in $(seq 50); do grep -qs "Listening on" "$LOG" && break; sleep 0.1; done
 	python3 - <<PY
 import socket, time
 dst = ("192.0.2.1", 3000)

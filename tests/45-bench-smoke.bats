@@ -24,8 +24,8 @@ setup_file() {
 		SMOKE_ERROR="tests/bench/deps-modes.sh failed: $(tail -3 "$BATS_FILE_TMPDIR/deps.log")"
 		return 0
 	fi
-	if ! make -C "$REPO" tests/bench/echo-load >"$BATS_FILE_TMPDIR/build.log" 2>&1 3>&-; then
-		SMOKE_ERROR="building tests/bench/echo-load failed: $(tail -3 "$BATS_FILE_TMPDIR/build.log")"
+	if ! make -C "$REPO" build/bench/echo-load >"$BATS_FILE_TMPDIR/build.log" 2>&1 3>&-; then
+		SMOKE_ERROR="building build/bench/echo-load failed: $(tail -3 "$BATS_FILE_TMPDIR/build.log")"
 		return 0
 	fi
 	local start=$SECONDS

@@ -1,7 +1,7 @@
 # Shared by every tests/*.bats file. Binaries can be overridden from the
 # environment, so the same tests run against the sanitizer build.
 REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-ECHO_BIN=${ECHO_BIN:-$REPO/echo/socket-activate-echo}
+ECHO_BIN=${ECHO_BIN:-$REPO/build/socket-activate-echo}
 TOOLS=$REPO/tests/tools
 
 # A TCP/UDP port nobody listens on right now.

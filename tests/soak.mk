@@ -15,8 +15,8 @@ define soak_run
 endef
 
 .PHONY: soak soak-quick
-soak: build-all tests/bench/echo-load
+soak: build-all build/bench/echo-load
 	$(call soak_run,$(SOAK_SECONDS))
 
-soak-quick: build-all tests/bench/echo-load
+soak-quick: build-all build/bench/echo-load
 	$(call soak_run,30)

@@ -8,7 +8,7 @@
 #   make soak / make soak-quick    (30 s)
 # Environment: ECHO_BIN, HTTPD_BIN (default: the normal build; the ASan
 # build works too, and any sanitizer report in a server log fails the run),
-# ECHO_LOAD (tests/bench/echo-load), SOAK_ROUND (seconds per load round,
+# ECHO_LOAD (build/bench/echo-load), SOAK_ROUND (seconds per load round,
 # default 10), SOAK_RSS_TOLERANCE_KIB (default 2048), SOAK_KEEP=1 keeps the
 # work directory.
 set -u
@@ -17,15 +17,15 @@ repo=$(pwd)
 SOAK_SECONDS=${SOAK_SECONDS:-300}
 SOAK_ROUND=${SOAK_ROUND:-10}
 RSS_TOL=${SOAK_RSS_TOLERANCE_KIB:-2048}
-ECHO_BIN=${ECHO_BIN:-$repo/echo/socket-activate-echo}
-HTTPD_BIN=${HTTPD_BIN:-$repo/httpd/socket-activate-httpd}
-ECHO_LOAD=${ECHO_LOAD:-$repo/tests/bench/echo-load}
+ECHO_BIN=${ECHO_BIN:-$repo/build/socket-activate-echo}
+HTTPD_BIN=${HTTPD_BIN:-$repo/build/socket-activate-httpd}
+ECHO_LOAD=${ECHO_LOAD:-$repo/build/bench/echo-load}
 
 for t in "$ECHO_BIN" "$HTTPD_BIN" "$ECHO_LOAD"; do
-	[ -x "$t" ] || { echo "soak: $t is missing (make, make tests/bench/echo-load)"; exit 2; }
+	[ -x "$t" ] || { echo "soak: $t is missing (make, make build/bench/echo-load)"; exit 2; }
 done
 for t in systemd-socket-activate wrk curl python3 ss; do
-	command -v "$t" >/dev/null || { echo "soak: $t is not installed (tools/deps-hardening.sh)"; exit 2; }
+	command -v "$t" >/dev/null || { echo "soak: $t is not installed (tools/deps.sh)"; exit 2; }
 done
 
 # Under ASan, freed memory sits in its quarantine (up to 256 MiB), so RSS

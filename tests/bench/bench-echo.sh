@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench-echo.sh: measure our socket-activated echo server against the reference
-# read/write echo (tests/bench/ref-echo), under the same load, and print a table.
+# read/write echo (build/bench/ref-echo), under the same load, and print a table.
 # Numbers only: nothing here passes or fails.
 #
-# Env: ECHO_BIN (our server, default echo/socket-activate-echo), BENCH_QUICK=1
+# Env: ECHO_BIN (our server, default build/socket-activate-echo), BENCH_QUICK=1
 # (short smoke run), BENCH_BULK_BYTES (bulk size, K/M/G suffixes ok),
 # BENCH_SECS (seconds per timed test), BENCH_REPEAT (runs per test; the table
 # shows medians), BENCH_NOPIN=1 (no taskset, to see its effect).
@@ -12,9 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.." # repo root: default paths are relative to it
 . tests/bench/lib.sh        # bench_pin, bench_median
 
-ECHO_BIN=${ECHO_BIN:-echo/socket-activate-echo}
-REF_BIN=tests/bench/ref-echo
-LOAD=tests/bench/echo-load
+ECHO_BIN=${ECHO_BIN:-build/socket-activate-echo}
+REF_BIN=build/bench/ref-echo
+LOAD=build/bench/echo-load
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
     BULK=${BENCH_BULK_BYTES:-64M} SECS=${BENCH_SECS:-1} REPEAT=${BENCH_REPEAT:-1} HOLD=1
 else

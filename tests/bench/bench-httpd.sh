@@ -10,7 +10,7 @@
 # serves the socket it was passed (and listens on nothing else).
 #
 # Env:
-#   HTTPD_BIN     our server (default httpd/socket-activate-httpd), run as
+#   HTTPD_BIN     our server (default build/socket-activate-httpd), run as
 #                 HTTPD_BIN --root DIR --no-access-log [HTTPD_ARGS...]
 #   HTTPD_ARGS    extra arguments for our server
 #   HTTPD_CMD     replace our command: "lighttpd" or "nginx" puts that reference
@@ -30,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.." # repo root: default paths are relative to it
 . tests/bench/lib.sh        # bench_pin, bench_make_docroot, bench_wrk_lua, bench_cpu_busy
 
-HTTPD_BIN=${HTTPD_BIN:-httpd/socket-activate-httpd}
+HTTPD_BIN=${HTTPD_BIN:-build/socket-activate-httpd}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then SECS=${BENCH_SECS:-2}; else SECS=${BENCH_SECS:-10}; fi
 CONNS=${BENCH_CONNS:-50}
 THREADS=${BENCH_THREADS:-1}

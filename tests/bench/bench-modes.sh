@@ -27,7 +27,7 @@
 #   lab-none           only when pasta runs in the lab: none-rootless there,
 #                      the control that tells the lab's own cost from pasta's
 #
-# Measured in each mode, each round (client: tests/bench/echo-load, wrk):
+# Measured in each mode, each round (client: build/bench/echo-load, wrk):
 #   echo TCP bulk throughput (one stream, BENCH_BULK_BYTES through the echo)
 #   64-byte TCP ping-pong round trips/s with 1 and 50 connections, p50/p99
 #   UDP echo datagrams/s, 50 sockets, 64 bytes (where the mode carries UDP)
@@ -82,7 +82,7 @@ REPO=$(pwd)
 . tests/bench/lib.sh
 
 PODMAN=${PODMAN:-podman}
-LOAD=$REPO/tests/bench/echo-load
+LOAD=$REPO/build/bench/echo-load
 LAB_SH=$REPO/tests/lab/lab.sh
 BENCH_USER=${BENCH_USER:-sa-bench}
 ECHO_IMAGE=${ECHO_IMAGE:-localhost/socket-activate-echo:latest}
@@ -272,7 +272,7 @@ need_user_skip() {
 
 skip_all() { local m; for m in "${MODES[@]}"; do [ -n "${SKIP[$m]:-}" ] || SKIP[$m]=$1; done; }
 
-[ -x "$LOAD" ] || die "$LOAD is missing (make tests/bench/echo-load)"
+[ -x "$LOAD" ] || die "$LOAD is missing (make build/bench/echo-load)"
 command -v wrk >/dev/null || die "wrk is not installed (tests/bench/deps-modes.sh)"
 command -v curl >/dev/null || die "curl is not installed (tests/bench/deps-modes.sh)"
 command -v systemd-socket-activate >/dev/null || die "systemd-socket-activate is missing (package systemd)"

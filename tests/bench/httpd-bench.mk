@@ -17,7 +17,7 @@ HTTPD_BENCH_SH := tests/bench/bench-httpd.sh
 # When HTTPD_BIN is defined we (re)build it first; a failed build does not stop
 # the benchmark, the script marks our column "skipped: build failed" instead.
 define httpd_bench_run
-	@bin='$(if $(HTTPD_BIN),$(HTTPD_BIN),httpd/socket-activate-httpd)'; failed=0; \
+	@bin='$(if $(HTTPD_BIN),$(HTTPD_BIN),build/socket-activate-httpd)'; failed=0; \
 	if [ -n '$(HTTPD_BIN)' ] && [ -z '$(HTTPD_CMD)' ]; then \
 		$(MAKE) --no-print-directory "$$bin" || failed=1; \
 	fi; \

@@ -25,10 +25,10 @@ MODES_BENCH_VARS := BENCH_OUT='$(MODES_BENCH_OUT)' \
 		BENCH_QUIET_WAIT BENCH_NOPIN BENCH_HELPER_CPUS BENCH_LAB BENCH_USER,\
 		$(if $($(v)),$(v)='$($(v))'))
 
-bench: tests/bench/echo-load
+bench: build/bench/echo-load
 	$(MODES_BENCH_VARS) $(MODES_BENCH_SH)
 
-bench-quick: tests/bench/echo-load
+bench-quick: build/bench/echo-load
 	BENCH_QUICK=1 $(MODES_BENCH_VARS) $(MODES_BENCH_SH)
 
 bench-deps:

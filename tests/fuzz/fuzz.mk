@@ -1,33 +1,53 @@
-# The whole-connection fuzz target; included by the top Makefile (paths are
-# relative to the repo root; FUZZ_CC, FUZZ_CFLAGS, DEPS_*, LLHTTP_* come
-# from there and httpd/httpd.mk, and are only expanded in recipes, so the
-# include order does not matter).
-#   make build-fuzz/fuzz-conn     build it
-#   make fuzz-conn                run it for FUZZ_SECONDS (default 60)
-#   make fuzz                     runs it with the other targets
-# Seeds: httpd/fuzz/corpus/conn (byte 0 is the configuration, "\xff\xff"
-# cuts the rest into the chunks the client sends; see fuzz-conn.c).
+# libFuzzer targets, built by clang with their own sanitizers into
+# build/fuzz/; included by the top Makefile (LLHTTP_*, DEPS_* come from
+# there and httpd/httpd.mk; recipes expand them when they run).
+#   make fuzzers                  build every target
+#   make fuzz [FUZZ_SECONDS=60]   run each for FUZZ_SECONDS
+#   make fuzz-NAME                one of them (addr, httpd, conn)
+# Each target starts from its committed seed corpus tests/fuzz/corpus/NAME
+# and grows build/fuzz/corpus-NAME. tests/04-fuzz.bats runs each briefly
+# in the suite.
+#   fuzz-addr    --listen address parsing (common/addr.c)
+#   fuzz-httpd   request heads and path resolution (the pure httpd parts)
+#   fuzz-conn    whole HTTP connections through the real server code
 
-# Read once, even when also named with -f (tests/05-fuzz-conn.bats does,
-# so it works before and after the top Makefile includes this file).
-ifndef FUZZ_CONN
-FUZZ_CONN = build-fuzz/fuzz-conn
-FUZZERS += $(FUZZ_CONN)
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR = build/fuzz
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ihttpd \
+	-D_GNU_SOURCE -DVERSION='"$(VERSION)"'
+FUZZ_NAMES = addr httpd conn
+FUZZERS = $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz-%)
 
+FUZZ_ADDR_SRC = tests/fuzz/fuzz-addr.c common/addr.c
+FUZZ_HTTPD_SRC = tests/fuzz/fuzz-httpd.c $(HTTPD_CORE_SRC)
 # The server's real connection code and runtime, but not main.c (the
 # harness sets the server up itself) nor cli.c.
-FUZZ_CONN_SRC = httpd/fuzz/fuzz-conn.c httpd/httpd.c httpd/request.c \
-	httpd/path.c httpd/headers.c common/server.c common/activate.c \
-	common/addr.c common/log.c common/notify.c common/sandbox.c
+FUZZ_CONN_SRC = tests/fuzz/fuzz-conn.c $(HTTPD_MODULE_SRC) $(HTTPD_CORE_SRC) \
+	common/server.c common/conn.c common/activate.c common/addr.c common/log.c \
+	common/notify.c common/sandbox.c
 
-$(FUZZ_CONN): $(FUZZ_CONN_SRC) $(wildcard httpd/*.h common/*.h)
+$(FUZZ_DIR)/fuzz-addr: $(FUZZ_ADDR_SRC) common/addr.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPS_CFLAGS) $(LLHTTP_CFLAGS) -Ihttpd \
-		-o $@ $(FUZZ_CONN_SRC) $(LLHTTP_SRC) $(LLHTTP_LIBS) $(DEPS_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_ADDR_SRC)
 
-.PHONY: fuzz-conn
-fuzz-conn: $(FUZZ_CONN)
-	@mkdir -p build-fuzz/corpus-fuzz-conn
-	$(FUZZ_CONN) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		build-fuzz/corpus-fuzz-conn httpd/fuzz/corpus/conn
-endif
+$(FUZZ_DIR)/fuzz-httpd: $(FUZZ_HTTPD_SRC) $(wildcard httpd/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(LLHTTP_CFLAGS) -o $@ $(FUZZ_HTTPD_SRC) \
+		$(LLHTTP_SRC) $(LLHTTP_LIBS)
+
+$(FUZZ_DIR)/fuzz-conn: $(FUZZ_CONN_SRC) $(wildcard httpd/*.h common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPS_CFLAGS) $(LLHTTP_CFLAGS) -o $@ \
+		$(FUZZ_CONN_SRC) $(LLHTTP_SRC) $(LLHTTP_LIBS) $(DEPS_LIBS) -lm
+
+.PHONY: fuzz fuzzers $(FUZZ_NAMES:%=fuzz-%)
+fuzzers: $(FUZZERS)
+
+$(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_DIR)/fuzz-%
+	@mkdir -p $(FUZZ_DIR)/corpus-$*
+	@echo "== fuzz-$* for $(FUZZ_SECONDS) s"
+	$< -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		$(FUZZ_DIR)/corpus-$* tests/fuzz/corpus/$*
+
+fuzz: $(FUZZ_NAMES:%=fuzz-%)

@@ -9,17 +9,8 @@
 #include "addr.h"
 #include "cli.h"
 #include "ratelimit.h"
+#include "unit.h"
 
-static int failures, checks;
-
-#define CHECK(cond) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-		    __LINE__, #cond); \
-	} \
-} while (0)
 
 /* Parses s and formats the result back: the canonical form. */
 static const char *
@@ -70,7 +61,7 @@ test_addr_parse(void)
 		CHECK(strcmp(got, ok[i].out) == 0);
 		CHECK(type == ok[i].type);
 		if (strcmp(got, ok[i].out) != 0)
-			fprintf(stderr, "  %s -> %s, want %s\n", ok[i].in, got,
+			unit_note("%s -> %s, want %s", ok[i].in, got,
 			    ok[i].out);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -79,7 +70,7 @@ test_addr_parse(void)
 		CHECK(r == -EINVAL);
 		CHECK(strstr(err, "invalid address") != NULL);
 		if (r != -EINVAL)
-			fprintf(stderr, "  accepted \"%s\"\n", bad[i]);
+			unit_note("accepted \"%s\"", bad[i]);
 	}
 }
 
@@ -195,6 +186,5 @@ main(void)
 	test_loopback();
 	test_cli();
 	test_ratelimit();
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures != 0;
+	return unit_end();
 }

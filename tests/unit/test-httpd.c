@@ -12,17 +12,8 @@
 #include "headers.h"
 #include "path.h"
 #include "request.h"
+#include "unit.h"
 
-static int failures, checks;
-
-#define CHECK(cond) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-		    __LINE__, #cond); \
-	} \
-} while (0)
 
 /* path_resolve() as a string: "REL" or "REL/" (directory form), or the
  * status as "=400". */
@@ -93,10 +84,10 @@ test_path_resolve(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *got = resolve(cases[i].in);
 
-		if (strcmp(got, cases[i].want) != 0)
-			fprintf(stderr, "path_resolve(\"%s\") = \"%s\", want "
-			    "\"%s\"\n", cases[i].in, got, cases[i].want);
 		CHECK(strcmp(got, cases[i].want) == 0);
+		if (strcmp(got, cases[i].want) != 0)
+			unit_note("path_resolve(\"%s\") = \"%s\", want "
+			    "\"%s\"", cases[i].in, got, cases[i].want);
 	}
 	/* The output must fit: outsz below len + 1 is refused, not cut. */
 	CHECK(path_resolve("/abcd", 5, out, sizeof(out), &slash) == 400);
@@ -277,10 +268,10 @@ test_request(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		st = parse_status(cases[i].head, &req);
-		if (st != cases[i].status)
-			fprintf(stderr, "case %zu: status %d (%s), want %d\n", i,
-			    st, req.error ? req.error : "", cases[i].status);
 		CHECK(st == cases[i].status);
+		if (st != cases[i].status)
+			unit_note("case %zu: status %d (%s), want %d", i,
+			    st, req.error ? req.error : "", cases[i].status);
 	}
 
 	/* What a good head yields. */
@@ -403,12 +394,12 @@ test_range(void)
 		enum hdr_range r = hdr_range_parse(cases[i].v,
 		    strlen(cases[i].v), cases[i].size, &a, &b);
 
+		CHECK(r == cases[i].want);
 		if (r != cases[i].want || (r == HDR_RANGE_OK &&
 		    (a != cases[i].first || b != cases[i].last)))
-			fprintf(stderr, "range \"%s\" of %llu: %d %llu-%llu\n",
+			unit_note("range \"%s\" of %llu: %d %llu-%llu",
 			    cases[i].v, (unsigned long long)cases[i].size, r,
 			    (unsigned long long)a, (unsigned long long)b);
-		CHECK(r == cases[i].want);
 		if (r == HDR_RANGE_OK)
 			CHECK(a == cases[i].first && b == cases[i].last);
 	}
@@ -501,6 +492,5 @@ main(void)
 	test_dates();
 	test_etag();
 	test_mime();
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return unit_end();
 }

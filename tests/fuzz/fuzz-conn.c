@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for a whole HTTP connection: the input's bytes go, cut
- * where the input says, through the server's real connection code (httpd.c
+ * where the input says, through the server's real connection code (the httpd module
  * on the shared runtime of common/server.c, with its own event loop) over a
  * Unix socketpair, exactly as a client's bytes would. The client end lives
  * in the same loop, reads every response, and checks them.
@@ -27,7 +27,7 @@
  *    server counts as many requests as went out, and no descriptor or
  *    memory is left behind (ASan's leak check, /proc/self/fd).
  *
- * Reproducing: build-fuzz/fuzz-conn -close_fd_mask=0 FILE shows the
+ * Reproducing: build/fuzz/fuzz-conn -close_fd_mask=0 FILE shows the
  * server's log; FUZZ_CONN_DUMP=PATH saves what the client received.
  */
 #include <dirent.h>
@@ -88,7 +88,7 @@ static struct fixture_file fixture[8];
 static size_t nfixture;
 
 /* What the client end sees and does. */
-struct client {
+struct fuzz_client {
 	struct server *srv;
 	int fd;
 	const uint8_t *rest;	/* input not yet cut into chunks */
@@ -310,7 +310,7 @@ count_fds(void)
 
 /* The next chunk of the input: up to the next "\xff\xff" or the end. */
 static bool
-next_chunk(struct client *cl)
+next_chunk(struct fuzz_client *cl)
 {
 	const uint8_t *sep;
 
@@ -345,7 +345,7 @@ count_chunks(const uint8_t *p, size_t len)
 }
 
 static void
-client_done_writing(struct client *cl)
+client_done_writing(struct fuzz_client *cl)
 {
 	if (cl->wr_done)
 		return;
@@ -354,7 +354,7 @@ client_done_writing(struct client *cl)
 }
 
 static bool
-client_read(struct client *cl)
+client_read(struct fuzz_client *cl)
 {
 	ssize_t n;
 
@@ -390,7 +390,7 @@ client_read(struct client *cl)
 static void
 client_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct client *cl = arg;
+	struct fuzz_client *cl = arg;
 
 	(void)fd;
 	(void)what;
@@ -402,7 +402,7 @@ static void
 client_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	static const struct timeval now = { 0, 0 };
-	struct client *cl = arg;
+	struct fuzz_client *cl = arg;
 	int unread = 0;
 	ssize_t n;
 
@@ -644,7 +644,7 @@ check_file_body(const struct resp_head *rh, const char *body)
 }
 
 static void
-check_output(const struct client *cl, const struct expect *exp,
+check_output(const struct fuzz_client *cl, const struct expect *exp,
     size_t nexp, bool stopped, uint64_t requests)
 {
 	const char *p = cl->out;
@@ -705,8 +705,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.keepalive_timeout_ms = 30000,
 		.send_timeout_ms = 30000,
 	};
-	struct client cl = { .fd = -1 };
-	struct httpd *h = NULL;
+	struct fuzz_client cl = { .fd = -1 };
 	struct sock *socks = NULL;
 	char err[256], *all = NULL;
 	const char *dump;
@@ -762,12 +761,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(err)) < 0)
 		fail(err);
 	socks->activated = true;
-	h = httpd_new(&hconf);
-	if (!h)
-		fail("httpd_new");
-	cl.srv = server_new(&sconf, &httpd_ops, h, socks, 1);
+	cl.srv = server_new(&sconf, socks, 1);
 	if (!cl.srv)
 		fail("server_new");
+	if (httpd_new(cl.srv, &hconf) < 0)
+		fail("httpd_new");
 	base = server_base(cl.srv);
 
 	cl.fd = sv[1];
@@ -797,7 +795,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	event_free(cl.ev_stall);
 	event_free(cl.ev_tick);
 	event_free(cl.ev_read);
-	httpd_free(h);
 	server_free(cl.srv);
 	close(hconf.rootfd);
 

@@ -3,7 +3,7 @@
  * Applies the servers' very sandbox (common/sandbox.c), then tries what an
  * attacker who took over the process would: prints one line per attempt,
  * "ALLOWED" or "refused (errno)", for tests/03-sandbox.bats to judge.
- *   test-sandbox READ_DIR INSIDE_FILE OUTSIDE_FILE TCP_PORT
+ *   sandbox-probe READ_DIR INSIDE_FILE OUTSIDE_FILE TCP_PORT
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +37,7 @@ main(int argc, char *argv[])
 	int fd, tcp, r;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: test-sandbox DIR INSIDE OUTSIDE PORT\n");
+		fprintf(stderr, "usage: sandbox-probe DIR INSIDE OUTSIDE PORT\n");
 		return 2;
 	}
 	conf.read_dir = argv[1];

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SA_SERVER_PRIVATE_H
+#define SA_SERVER_PRIVATE_H
+
+/* Between server.c (the runtime) and conn.c (its connections) only. */
+
+#include <sys/time.h>
+
+#include "server.h"
+
+struct server_listener {
+	struct server *srv;
+	struct sock *sock;
+	struct event *ev;
+};
+
+struct server {
+	struct server_conf conf;
+	const struct server_module *module;
+	void *ctx;
+	struct event_base *base;
+	struct sock *socks;
+	size_t nsocks;
+	struct server_listener *listeners;
+	size_t nlisteners;
+	size_t ndgram;
+	struct event *ev_sigterm, *ev_sigint, *ev_start, *ev_status;
+	struct event *ev_watchdog, *ev_idle, *ev_resume, *ev_deadline;
+	struct server_stats stats;
+	LIST_HEAD(, conn) conns;
+	char status_sent[256];
+	struct timeval last_active;
+	bool serving, stopping, paused_cap, paused_fds, accepting;
+	bool fds_warned;	/* one warning per out-of-fds episode */
+};
+
+/* A connection to serve, from accept() or handed over by systemd: made
+ * and given to the module, or closed (logged) if that fails. */
+void conn_new(struct server *srv, const struct sock *s, int fd,
+    const union addr_any *a, socklen_t len);
+/* Frees c and what it holds, uncounted: for server_free(). */
+void conn_free(struct conn *c);
+/* A connection is gone: its slot frees, and the server may be done. */
+void server_conn_gone(struct server *srv);
+
+#endif

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A connection's life: reading request heads (pipelined or cut anywhere),
+ * answering them in order, waiting for the socket when a response does not
+ * fit, and the deadlines: --header-timeout, --keepalive-timeout,
+ * --send-timeout. The runtime (common/server.c) accepted it and closes it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include "httpd.h"
+#include "log.h"
+
+/* After the last response: what the peer still sends is read and dropped,
+ * up to this much, for at most CLIENT_TIMER_LINGER. */
+#define CLIENT_LINGER_BYTES (256 * 1024)
+
+static int client_process(struct client *c, const char *data, size_t len);
+
+void
+client_close(struct client *c, const char *why)
+{
+	if (why)
+		log_debug("%s (fd %d): %s: closed: %s", c->base.sock->name,
+		    c->base.fd, c->base.peer.text, why);
+	conn_close(&c->base);
+}
+
+static void
+client_timer(struct client *c, enum client_timer t)
+{
+	c->timer = t;
+	if (conn_timer(&c->base, c->h->tv[t]) < 0)
+		log_warning("%s (fd %d): cannot arm a timer, ignoring",
+		    c->base.sock->name, c->base.fd);
+}
+
+/* Done: FIN, drain what the peer still sends, close (conn_linger()). The
+ * client must not be touched afterwards. */
+static void
+client_linger(struct client *c)
+{
+	conn_linger(&c->base, c->h->tv[CLIENT_TIMER_LINGER],
+	    CLIENT_LINGER_BYTES);
+}
+
+int
+client_wait_write(struct client *c)
+{
+	c->writing = true;
+	conn_want(&c->base, EV_WRITE);
+	client_timer(c, CLIENT_TIMER_SEND);
+	return 0;
+}
+
+/* Keeps data[0..len) as the connection's unparsed input. */
+static int
+client_keep(struct client *c, const char *data, size_t len)
+{
+	size_t cap;
+
+	if (len == 0) {
+		free(c->in);
+		c->in = NULL;
+		c->in_len = c->in_cap = 0;
+		return 0;
+	}
+	if (c->in && data >= c->in && data < c->in + c->in_cap) {
+		memmove(c->in, data, len);
+		c->in_len = len;
+		return 0;
+	}
+	/* From the shared buffer: room for a whole head, so the rest of an
+	 * incomplete one can be read in behind it. */
+	cap = len > c->h->conf.max_header ? len : c->h->conf.max_header;
+	free(c->in);
+	c->in = malloc(cap);
+	if (!c->in) {
+		c->in_len = c->in_cap = 0;
+		return -ENOMEM;
+	}
+	memcpy(c->in, data, len);
+	c->in_len = len;
+	c->in_cap = cap;
+	return 0;
+}
+
+/* One request: its response, or the start of it. Returns as
+ * response_send() does. */
+static int
+client_handle(struct client *c, const struct request *req)
+{
+	struct httpd *h = c->h;
+	struct resp r = { .fd = -1 };
+	int rc;
+
+	server_stats(h->srv)->requests++;
+	if (req->status) {
+		r.status = req->status;
+		log_debug("%s (fd %d): %s: %d: %s", c->base.sock->name,
+		    c->base.fd, c->base.peer.text, req->status, req->error);
+	} else {
+		r.status = file_route(c, req, &r);
+	}
+	c->close_after = req->must_close || !req->keep_alive ||
+	    server_stopping(h->srv) || h->conf.keepalive_timeout_ms == 0 ||
+	    r.status == 500;
+	rc = response_send(c, req, &r);
+	/* A generated body is in the socket or in c->out by now. */
+	evbuffer_drain(h->body, evbuffer_get_length(h->body));
+	return rc;
+}
+
+/* A response finished after waiting for the socket. */
+static void
+client_response_done(struct client *c)
+{
+	c->writing = false;
+	if (c->close_after || server_stopping(c->h->srv)) {
+		client_linger(c);
+		return;
+	}
+	conn_want(&c->base, EV_READ);
+	c->head_armed = false;
+	if (c->in_len)
+		(void)client_process(c, c->in, c->in_len);
+	else
+		client_timer(c, CLIENT_TIMER_IDLE);
+}
+
+/*
+ * Answers the complete requests in data[0..len), in order, until one
+ * response has to wait for the socket or the input runs out; what is left
+ * is kept for later. Returns -1 when the client is gone.
+ */
+static int
+client_process(struct client *c, const char *data, size_t len)
+{
+	struct request req;
+	int rc;
+
+	while (len > 0) {
+		if (request_parse(data, len, c->h->conf.max_header, &c->scanned,
+		    &req) == REQUEST_INCOMPLETE) {
+			if (client_keep(c, data, len) < 0) {
+				client_close(c, "out of memory");
+				return -1;
+			}
+			if (!c->head_armed) {
+				c->head_armed = true;
+				client_timer(c, CLIENT_TIMER_HEADER);
+			}
+			return 0;
+		}
+		c->scanned = 0;
+		rc = client_handle(c, &req);
+		if (rc < 0)
+			return -1;
+		data += req.len;
+		len -= req.len;
+		if (c->close_after) {
+			if (rc == 0)
+				return 0;	/* linger once it is out */
+			client_linger(c);
+			return -1;
+		}
+		if (rc == 0) {
+			/* Requests behind this one wait their turn. */
+			if (client_keep(c, data, len) < 0) {
+				client_close(c, "out of memory");
+				return -1;
+			}
+			return 0;
+		}
+		c->head_armed = false;
+	}
+	client_keep(c, NULL, 0);
+	client_timer(c, CLIENT_TIMER_IDLE);
+	return 0;
+}
+
+static void
+client_readable(struct client *c)
+{
+	struct httpd *h = c->h;
+	char *dst = h->rbuf;
+	size_t space = HTTPD_READ_SIZE;
+	ssize_t n;
+
+	if (c->in) {
+		dst = c->in + c->in_len;
+		space = c->in_cap - c->in_len;
+		/* Cannot happen (an incomplete head is shorter than the
+		 * buffer), but recv() of 0 bytes would look like an EOF. */
+		if (space == 0) {
+			client_close(c, "input buffer full");
+			return;
+		}
+	}
+	n = recv(c->base.fd, dst, space, 0);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		client_close(c, strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		client_close(c, c->in_len ? "peer closed in the middle of a "
+		    "request head" : NULL);
+		return;
+	}
+	/* A head that is not complete in this read starts its deadline in
+	 * client_process(): now, and never again for the same request. */
+	server_stats(h->srv)->bytes_in += (size_t)n;
+	if (c->in) {
+		c->in_len += (size_t)n;
+		(void)client_process(c, c->in, c->in_len);
+	} else {
+		(void)client_process(c, h->rbuf, (size_t)n);
+	}
+}
+
+void
+client_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)fd;
+	if (what & EV_WRITE) {
+		if (response_flush(c) == 1)
+			client_response_done(c);
+	} else {
+		client_readable(c);
+	}
+}
+
+/* 408 for a head that did not arrive in time; no request to log. */
+static void
+client_timeout_408(struct client *c)
+{
+	struct resp r = { .fd = -1, .status = 408 };
+
+	log_debug("%s (fd %d): %s: request head not complete within "
+	    "--header-timeout", c->base.sock->name, c->base.fd,
+	    c->base.peer.text);
+	client_keep(c, NULL, 0);
+	c->close_after = true;
+	if (response_send(c, NULL, &r) == 1)
+		client_linger(c);
+}
+
+void
+client_timeout(struct conn *base)
+{
+	struct client *c = (struct client *)base;
+
+	switch (c->timer) {
+	case CLIENT_TIMER_HEADER:
+		if (c->in_len > 0 && !c->writing)
+			client_timeout_408(c);
+		else
+			client_close(c, "no request within --header-timeout");
+		break;
+	case CLIENT_TIMER_IDLE:
+		client_close(c, NULL);
+		break;
+	case CLIENT_TIMER_SEND:
+		client_close(c, "the client took nothing within --send-timeout");
+		break;
+	case CLIENT_TIMER_LINGER:
+	case CLIENT_NTIMERS:
+		/* The runtime closes a lingering connection itself. */
+		client_close(c, NULL);
+		break;
+	}
+}
+
+int
+client_start(void *ctx, struct conn *base)
+{
+	struct client *c = (struct client *)base;
+	struct httpd *h = ctx;
+	int one = 1;
+
+	c->h = h;
+	c->file_fd = -1;
+	if (base->sock->family == AF_INET || base->sock->family == AF_INET6)
+		/* Responses are whole when we write them: never wait for an
+		 * ACK before sending the tail of one (MSG_MORE still joins a
+		 * head with its body). */
+		(void)setsockopt(base->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	accesslog_host(&base->peer, base->sock->family, c->host,
+	    sizeof(c->host));
+	log_debug("%s (fd %d): connection from %s", base->sock->name, base->fd,
+	    base->peer.text);
+	/* The first head has --header-timeout from the accept on. */
+	c->head_armed = true;
+	c->timer = CLIENT_TIMER_HEADER;
+	if (conn_timer(base, h->tv[CLIENT_TIMER_HEADER]) < 0 ||
+	    event_add(base->ev, NULL) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * SIGTERM. Idle: nothing received that deserves an answer; lingering, not
+ * closing: a request already on its way would make the kernel answer it
+ * with a reset instead of our FIN. A head in progress is answered (with
+ * Connection: close) if it completes in time; a response in flight
+ * finishes.
+ */
+void
+client_stop(struct conn *base)
+{
+	struct client *c = (struct client *)base;
+
+	if (!c->writing && c->in_len == 0)
+		client_linger(c);
+	else if (c->writing)
+		c->close_after = true;
+}
+
+void
+client_release(struct conn *base)
+{
+	struct client *c = (struct client *)base;
+
+	free(c->in);
+	c->in = NULL;
+	c->in_len = c->in_cap = 0;
+	if (c->out) {
+		evbuffer_free(c->out);
+		c->out = NULL;
+	}
+	if (c->file_fd >= 0) {
+		close(c->file_fd);
+		c->file_fd = -1;
+	}
+}
