@@ -48,7 +48,11 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 EOF
 	chmod 644 "$tmp"
-	mv -f "$tmp" "$conf"
+	if cmp -s "$tmp" "$conf"; then
+		rm -f "$tmp"
+	else
+		mv -f "$tmp" "$conf"
+	fi
 	echo "$conf"
 }
 
@@ -57,44 +61,13 @@ if [ "${1:-}" = "--conf" ]; then
 	exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps-images.sh: needs root (apt-get, useradd)" >&2
-	exit 1
+DEPS_NAME=deps-images.sh
+. "$(dirname "$0")/deps-lib.sh"
+deps_install podman runc uidmap slirp4netns debootstrap socat curl systemd \
+	ca-certificates
+deps_rootless_user "$IMAGES_TEST_USER"
+# The image tests run as root; so does their configuration.
+if [ "$(id -u)" -eq 0 ]; then
+	write_conf >/dev/null
+	echo "deps-images.sh: test config $IMAGES_TEST_DIR/containers.conf"
 fi
-
-pkgs="podman runc uidmap slirp4netns debootstrap socat curl systemd ca-certificates"
-missing=
-for p in $pkgs; do
-	# Installed means status "install ok installed", not just known to dpkg.
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
-		missing="$missing $p"
-	fi
-done
-if [ -n "$missing" ]; then
-	echo "deps-images.sh: installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	# Other jobs on the machine may hold the dpkg lock for a while: wait.
-	apt-get -o DPkg::Lock::Timeout=600 update -q
-	# shellcheck disable=SC2086
-	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $missing
-else
-	echo "deps-images.sh: packages present"
-fi
-
-# Rootless test user. useradd on Debian 12 allocates subuid/subgid ranges
-# (SUB_UID_COUNT in login.defs); add them if an older user lacks them.
-if ! id "$IMAGES_TEST_USER" >/dev/null 2>&1; then
-	useradd --create-home --shell /bin/sh "$IMAGES_TEST_USER"
-	echo "deps-images.sh: created rootless test user $IMAGES_TEST_USER"
-fi
-for f in /etc/subuid /etc/subgid; do
-	touch "$f"
-	if ! grep -q "^$IMAGES_TEST_USER:" "$f"; then
-		# Pick a range above every existing one.
-		start=$(awk -F: 'BEGIN { m = 100000 } { e = $2 + $3; if (e > m) m = e } END { print m }' "$f")
-		echo "$IMAGES_TEST_USER:$start:65536" >>"$f"
-	fi
-done
-
-write_conf >/dev/null
-echo "deps-images.sh: test config $IMAGES_TEST_DIR/containers.conf"

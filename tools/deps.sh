@@ -1,43 +1,44 @@
 #!/bin/sh
 # Installs what building and testing need on Debian 12 or newer (and
-# Ubuntu). Idempotent: packages already present are not reinstalled, so a
-# second run costs a second. Needs root (or sudo).
+# Ubuntu), then what the image, lab and benchmark tests need
+# (tools/deps-images.sh, tests/bench/deps-modes.sh). Idempotent: what is
+# present is left alone, so a second run costs a second and needs neither
+# root nor the network. Run it as root, or as a user with sudo: it asks
+# for root only when something is missing.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+DEPS_NAME=deps.sh
+. "$here/deps-lib.sh"
 
+# Build: compiler, libsystemd, libevent, llhttp (below). Tests: bats and
+# the clients they drive; clang with libFuzzer's runtime, valgrind,
+# slowhttptest and wrk for the fuzz, valgrind, hostile-client and soak
+# runs; systemd for systemd-socket-activate.
 pkgs="build-essential pkg-config libsystemd-dev libevent-dev systemd
-bats socat curl python3 iproute2 procps clang libclang-rt-dev valgrind"
-
+bats socat curl python3 iproute2 procps util-linux clang valgrind
+slowhttptest wrk"
+# libFuzzer's runtime: libclang-rt-dev where it exists, else the package
+# of the installed clang's version (libclang-rt-14-dev on Debian 12).
+if apt-cache show libclang-rt-dev >/dev/null 2>&1; then
+	pkgs="$pkgs libclang-rt-dev"
+else
+	v=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
+	pkgs="$pkgs libclang-rt-${v:-14}-dev"
+fi
 # llhttp: Debian 13 and later ship the library; Debian 12 ships its C
 # sources in node-llhttp, which the Makefile compiles in.
-missing=""
-for p in $pkgs; do
-	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing="$missing $p"
-done
-have_llhttp() {
-	dpkg-query -W -f '${Status}' libllhttp-dev 2>/dev/null | grep -q 'ok installed' ||
-	dpkg-query -W -f '${Status}' node-llhttp 2>/dev/null | grep -q 'ok installed'
-}
-if [ -n "$missing" ] || ! have_llhttp; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	if ! have_llhttp; then
-		if apt-cache show libllhttp-dev >/dev/null 2>&1; then
-			missing="$missing libllhttp-dev"
-		else
-			missing="$missing node-llhttp"
-		fi
-	fi
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -z "$(deps_missing libllhttp-dev)" ] || [ -z "$(deps_missing node-llhttp)" ]; then
+	:
+elif apt-cache show libllhttp-dev >/dev/null 2>&1; then
+	pkgs="$pkgs libllhttp-dev"
+else
+	pkgs="$pkgs node-llhttp"
 fi
+# shellcheck disable=SC2086
+deps_install $pkgs
 
 # The container image tests need podman and a way to build an offline base
-# image; tools/deps-images.sh knows the details.
-here=$(dirname "$0")
-"$here/deps-images.sh"
-# Hostile-client tests (slowhttptest, wrk) and the network-mode benchmark's
-# smoke test (gnuplot, iptables, a rootless benchmark user).
-"$here/deps-hardening.sh"
+# image, the benchmark and its smoke test a rootless user and more:
+# deps-modes.sh runs tools/deps-images.sh first.
 "$here/../tests/bench/deps-modes.sh"
 echo "dependencies installed"

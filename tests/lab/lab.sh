@@ -61,20 +61,10 @@ say() { echo "lab.sh: $*" >&2; }
 
 mkdir -p "$STATE_DIR"
 
-# The host side: podman as root on a machine without systemd as PID 1.
+# The host side: podman as root on a machine without systemd as PID 1,
+# with the image tests' test-only configuration (runc, cgroupfs, ulimits).
 if [ -z "${CONTAINERS_CONF:-}" ]; then
-	CONTAINERS_CONF=$STATE_DIR/host-containers.conf
-	cat >"$CONTAINERS_CONF.tmp.$$" <<'EOF'
-# Test-only, for tests/lab/lab.sh on hosts without systemd as PID 1.
-[containers]
-default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
-log_driver = "k8s-file"
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-	mv -f "$CONTAINERS_CONF.tmp.$$" "$CONTAINERS_CONF"
+	CONTAINERS_CONF=$("$REPO/tools/deps-images.sh" --conf)
 fi
 export CONTAINERS_CONF
 
