@@ -64,9 +64,7 @@ load helpers
 	port=$(free_port)
 	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
 	grep -q 'READY=1|STATUS=Serving 1 sockets' "$NOTIFY_LOG"
-	kill -TERM "$BG_PID"
-	wait_exit 5
-	[ "$STATUS" -eq 0 ]
+	stop_server 5
 	grep -q 'STOPPING=1' "$NOTIFY_LOG"
 }
 
@@ -115,18 +113,12 @@ s.sendall(b"first\n")
 assert s.recv(100) == b"first\n"
 s.sendall(b"x" * 100000)
 os.kill(pid, signal.SIGTERM)
-got = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    got += b
+got = s.makefile("rb").read()  # until the server closes
 print(len(got))
 PY
 	[ "$status" -eq 0 ]
 	[ "$output" = 100000 ]
-	wait_exit 5
-	[ "$STATUS" -eq 0 ]
+	exits_with 0 5
 	grep -q "SIGTERM\|Terminated" "$(LOG)"
 }
 
@@ -135,9 +127,7 @@ PY
 	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
 	exec 5<>/dev/tcp/127.0.0.1/$port
 	wait_for 5 grep -q "connection from" "$(LOG)"
-	kill -TERM "$BG_PID"
-	wait_exit 2
-	[ "$STATUS" -eq 0 ]
+	stop_server 2
 	# The client sees an orderly end of stream.
 	run timeout 2 cat <&5
 	[ "$status" -eq 0 ]
@@ -153,9 +143,7 @@ PY
 	BG_PIDS+=("$!")
 	wait_for 5 grep -q "connection from" "$(LOG)"
 	sleep 0.5
-	kill -TERM "$BG_PID"
-	wait_exit 3
-	[ "$STATUS" -eq 0 ]
+	stop_server 3
 	grep -q "1 connections still open 500 ms after the stop request" "$(LOG)"
 }
 
@@ -163,8 +151,7 @@ PY
 	port=$(free_port)
 	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN" --exit-idle 0.5
 	[ "$(timeout 5 socat - tcp4:127.0.0.1:$port <<<one)" = one ]
-	wait_exit 5
-	[ "$STATUS" -eq 0 ]
+	exits_with 0 5
 	grep -q "idle for 0.500 s, exiting" "$(LOG)"
 	# What systemd does on the next connection: start it again.
 	: >"$NOTIFY_LOG"
@@ -180,8 +167,7 @@ PY
 	sleep 1
 	server_running
 	exec 5>&-
-	wait_exit 5
-	[ "$STATUS" -eq 0 ]
+	exits_with 0 5
 }
 
 @test "under the journal, lines carry sd-daemon priority prefixes" {

@@ -64,22 +64,23 @@ Accept-Ranges: bytes"
 # The VM's kernel has AF_VSOCK but no loopback transport: a listener binds,
 # no local client can reach it. With vsock_loopback (modprobe
 # vsock_loopback) the round trip runs instead of skipping.
-@test "httpd: a vsock listener from systemd is classified and served" {
+# httpd_on_vsock: the server on a vsock listener from systemd, at $port.
+httpd_on_vsock() {
 	python3 -c 'import socket; socket.socket(socket.AF_VSOCK)' 2>/dev/null ||
 		skip "this kernel has no AF_VSOCK"
 	make_site
 	port=$((20000 + RANDOM))
 	launch vm=vsock:$port -- "$HTTPD_BIN" --root "$WWW"
+}
+
+@test "httpd: a vsock listener from systemd is classified and served" {
+	httpd_on_vsock
 	grep -q "^vm (fd 3): vsock stream socket vsock:4294967295:$port, listening, from systemd$" "$(LOG)"
 	server_running
 }
 
 @test "httpd: vsock round trip" {
-	python3 -c 'import socket; socket.socket(socket.AF_VSOCK)' 2>/dev/null ||
-		skip "this kernel has no AF_VSOCK"
-	make_site
-	port=$((20000 + RANDOM))
-	launch vm=vsock:$port -- "$HTTPD_BIN" --root "$WWW"
+	httpd_on_vsock
 	run timeout 5 python3 - "$port" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
@@ -89,12 +90,7 @@ try:
 except OSError:
     sys.exit(77)
 s.sendall(b"GET /hello.txt HTTP/1.0\r\n\r\n")
-d = b""
-while True:
-    c = s.recv(4096)
-    if not c:
-        break
-    d += c
+d = s.makefile("rb").read()  # until the server closes
 sys.stdout.write(d.decode())
 PY
 	[ "$status" -ne 77 ] ||
@@ -387,8 +383,7 @@ Content-Range: bytes */36"
 	PORT=$(free_port)
 	activate -d -l 127.0.0.1:$PORT --fdname=udp "$HTTPD_BIN" --root "$WWW"
 	printf 'x' | socat - udp4:127.0.0.1:$PORT 2>/dev/null || true
-	wait_exit 5
-	[ "$STATUS" -eq 1 ]
+	exits_with 1 5
 	grep -q 'error: fd 3 ("udp") is a IPv4 datagram socket, which this server does not serve' "$(LOG)"
 }
 

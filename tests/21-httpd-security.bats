@@ -263,15 +263,7 @@ PY
 	make_site
 	head -c 64M /dev/zero >"$WWW/huge.bin"
 	start_httpd --send-timeout 1 -d
-	python3 - 127.0.0.1 "$PORT" 3>&- <<'PY' &
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-s.connect((sys.argv[1], int(sys.argv[2])))
-s.sendall(b"GET /huge.bin HTTP/1.1\r\nHost: a\r\n\r\n")
-time.sleep(20)
-PY
-	BG_PIDS+=("$!")
+	stalled_download /huge.bin
 	wait_for 10 grep -q 'closed: the client took nothing within --send-timeout' "$(LOG)"
 	[ "$(curl -s "$URL/hello.txt")" = "hello, world" ]
 }

@@ -16,8 +16,7 @@ load fixtures/httpd/helpers
 	wait "$client"
 	[ "$(cat curl.out)" = "200 50331648" ]
 	cmp -s large.out "$WWW/large.bin"
-	wait_exit 5
-	[ "$STATUS" -eq 0 ]
+	exits_with 0 5
 	grep -q 'SIGTERM received: no new connections, finishing 1 open ones' "$(LOG)"
 	grep -q 'all connections closed, exiting' "$(LOG)"
 }
@@ -39,9 +38,7 @@ PY
 	client=$!
 	BG_PIDS+=("$client")
 	wait_for 5 grep -q answered ka.out
-	kill -TERM "$(server_pid)"
-	wait_exit 3
-	[ "$STATUS" -eq 0 ]
+	stop_server 3
 	wait "$client"
 	grep -q 'eof after 0\.' ka.out
 }
@@ -56,46 +53,29 @@ time.sleep(0.3)
 os.kill(int(sys.argv[3]), signal.SIGTERM)
 time.sleep(0.3)
 s.sendall(b"Host: a\r\n\r\n")
-d = b""
-while True:
-    c = s.recv(4096)
-    if not c:
-        break
-    d += c
+d = s.makefile("rb").read()  # until the server closes
 sys.stdout.write(d.decode())
 PY
 	grep -q '^HTTP/1.1 200 OK' late.out
 	grep -q '^Connection: close' late.out
 	grep -q '^hello, world' late.out
-	wait_exit 5
-	[ "$STATUS" -eq 0 ]
+	exits_with 0 5
 }
 
 @test "httpd: --shutdown-timeout bounds how long a stalled download keeps it alive" {
 	make_site
 	head -c 64M /dev/zero >"$WWW/huge.bin"
 	start_httpd --shutdown-timeout 0.5
-	python3 - 127.0.0.1 "$PORT" 3>&- <<'PY' &
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-s.connect((sys.argv[1], int(sys.argv[2])))
-s.sendall(b"GET /huge.bin HTTP/1.1\r\nHost: a\r\n\r\n")
-time.sleep(20)
-PY
-	BG_PIDS+=("$!")
+	stalled_download /huge.bin
 	wait_for 5 grep -q '"GET /huge.bin' "$(LOG)"
-	kill -TERM "$(server_pid)"
-	wait_exit 3
-	[ "$STATUS" -eq 0 ]
+	stop_server 3
 	grep -q 'exiting anyway' "$(LOG)"
 }
 
 @test "httpd: --exit-idle exits 0 after the idle period, and systemd can start it again" {
 	start_httpd --exit-idle 0.5
 	[ "$(curl -s "$URL/hello.txt")" = "hello, world" ]
-	wait_exit 5
-	[ "$STATUS" -eq 0 ]
+	exits_with 0 5
 	grep -q 'idle for 0.500 s, exiting (--exit-idle)' "$(LOG)"
 }
 
@@ -103,8 +83,6 @@ PY
 	make_site
 	PORT=$(free_port)
 	launch web=tcp4:127.0.0.1:$PORT -- "$HTTPD_BIN" --root "$WWW"
-	kill -TERM "$(server_pid)"
-	wait_exit 3
-	[ "$STATUS" -eq 0 ]
+	stop_server 3
 	grep -q 'STOPPING=1' "$NOTIFY_LOG"
 }

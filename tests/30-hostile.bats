@@ -259,12 +259,7 @@ s.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n"
           b"GET /large.bin HTTP/1.1\r\nHost: a\r\n\r\n"
           b"GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n")
 s.shutdown(socket.SHUT_WR)
-d = b""
-while True:
-    c = s.recv(1 << 20)
-    if not c:
-        break
-    d += c
+d = s.makefile("rb").read()  # until the server closes
 bodies = []
 while d:
     head, d = d.split(b"\r\n\r\n", 1)
@@ -389,8 +384,7 @@ PY
 	# either a last one with Connection: close or a clean end between two.
 	[ "$(wc -l <ka.out)" -eq 4 ]
 	[ -z "$(grep -v -E '^[0-9]+ (close|eof)$' ka.out)" ]
-	wait_exit 10
-	[ "$STATUS" -eq 0 ]
+	exits_with 0 10
 	grep -q 'SIGTERM received: no new connections' "$(LOG)"
 	grep -q 'all connections closed, exiting' "$(LOG)"
 }

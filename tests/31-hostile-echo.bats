@@ -17,15 +17,11 @@ need_root() {
 	need_root "binding source ports 7 and 19"
 	port=$(free_port)
 	launch udp=udp4:127.0.0.1:$port -- "$ECHO_BIN"
-	run timeout 40 python3 - "$port" <<'PY'
+	PYTHONPATH=$TOOLS run timeout 40 python3 - "$port" <<'PY'
 import socket, sys, threading, time
+from testsock import bound, pending
 dst = ("127.0.0.1", int(sys.argv[1]))
-def bound(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    return s
-floods = [bound(7), bound(19)]
+floods = [bound("127.0.0.1", 7), bound("127.0.0.1", 19)]
 normal = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 normal.settimeout(0.5)
 # A normal client pings all through the flood (single datagrams may be
@@ -56,16 +52,7 @@ print("flood", sent, "datagrams in %.1f s" % (time.monotonic() - t0))
 print("normal replies during the flood", during)
 # Not a single reply to the small-service ports, now or late.
 time.sleep(0.5)
-replies = 0
-for s in floods:
-    s.setblocking(False)
-    while True:
-        try:
-            s.recv(100)
-            replies += 1
-        except BlockingIOError:
-            break
-print("replies to ports 7 and 19:", replies)
+print("replies to ports 7 and 19:", pending(floods))
 after = 0
 for i in range(20):
     normal.sendto(b"after%d" % i, dst)
@@ -94,14 +81,12 @@ in_netns() {
 	srv=$!
 	trap "kill $srv 2>/dev/null" EXIT
 	for i in $(seq 50); do grep -qs "Listening on" "$LOG" && break; sleep 0.1; done
-	python3 - <<PY
+	PYTHONPATH=$TOOLS python3 - <<PY
 import socket, time
+from testsock import bound, pending
 dst = ("192.0.2.1", 3000)
 def sock(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("192.0.2.1", port))
-    return s
+    return bound("192.0.2.1", port)
 # First datagram: starts the server (systemd-socket-activate execs it).
 c = sock(0)
 c.settimeout(5)
@@ -111,15 +96,7 @@ floods = [sock(19), sock(7)]
 for i in range(20000):
     floods[i % 2].sendto(b"x" * 32, dst)
 time.sleep(0.5)
-replies = 0
-for s in floods:
-    s.setblocking(False)
-    while True:
-        try:
-            s.recv(100); replies += 1
-        except BlockingIOError:
-            break
-print("replies to 192.0.2.1:19 and :7:", replies)
+print("replies to 192.0.2.1:19 and :7:", pending(floods))
 # The same remote address from an ordinary port: the flood used up none
 # of its --udp-rate-limit (dropped before the limiter), so a burst of 50
 # (within the limit of 1000/s) is answered whole.
@@ -138,7 +115,7 @@ PY' bash "$@"
 
 @test "echo: a UDP flood from a remote address on port 19 and 7 gets no reply and does not use up that address's rate limit" {
 	need_root "a network namespace with a test address"
-	LOG=$(LOG) run in_netns "$ECHO_BIN" -d
+	LOG=$(LOG) TOOLS=$TOOLS run in_netns "$ECHO_BIN" -d
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "replies to 192.0.2.1:19 and :7: 0" ]
@@ -163,14 +140,11 @@ start_echo() {
 
 @test "echo: half-closed clients (shutdown SHUT_WR) get back every byte they sent, on TCP and Unix sockets" {
 	start_echo
-	run timeout 30 python3 - "$PORT" "$SOCK" <<'PY'
+	PYTHONPATH=$TOOLS run timeout 30 python3 - "$PORT" "$SOCK" <<'PY'
 import os, socket, sys, threading
+from testsock import connect
 def conn(kind):
-    if kind == "tcp":
-        return socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(sys.argv[2])
-    return s
+    return connect(kind, sys.argv[1], sys.argv[2])
 def run(kind, data, out):
     s = conn(kind)
     s.settimeout(10)
@@ -246,14 +220,11 @@ PY
 
 @test "echo: SIGTERM while 16 clients stream: every byte the server accepted comes back to its sender, and it exits 0" {
 	start_echo --shutdown-timeout 10
-	python3 - "$PORT" "$SOCK" >stream.out 2>&1 3>&- <<'PY' &
+	PYTHONPATH=$TOOLS python3 - "$PORT" "$SOCK" >stream.out 2>&1 3>&- <<'PY' &
 import hashlib, os, socket, sys, threading, time
+from testsock import connect
 def conn(kind):
-    if kind == "tcp":
-        return socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(sys.argv[2])
-    return s
+    return connect(kind, sys.argv[1], sys.argv[2])
 # Sent round and round until the server closes: an odd-sized block, so a
 # byte echoed out of place cannot match by accident.
 block = os.urandom((1 << 20) + 4093)
@@ -307,8 +278,7 @@ PY
 	kill -TERM "$PID"
 	wait "$client"
 	cat stream.out
-	wait_exit 15
-	[ "$STATUS" -eq 0 ]
+	exits_with 0 15
 	# Each got an exact prefix of its stream, then the end: a FIN, or a
 	# reset if it kept sending after the server had closed (all its echo
 	# delivered by then: the byte counts below say so).

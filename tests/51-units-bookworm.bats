@@ -17,9 +17,6 @@ setup_file() {
 	fi
 	lab_setup_file bookworm
 }
-teardown_file() { lab_teardown_file; }
-setup() { lab_setup; }
-teardown() { lab_teardown; }
 
 @test "bookworm lab: systemd 252, podman 4.3, no Quadlet: install-units installed the plain services" {
 	run U 'systemctl --version | head -1; podman --version

@@ -9,9 +9,6 @@
 load units-helpers
 
 setup_file() { lab_setup_file trixie; }
-teardown_file() { lab_teardown_file; }
-setup() { lab_setup; }
-teardown() { lab_teardown; }
 
 @test "trixie lab: systemd 257, podman 5, Quadlet: install-units installed the .container files" {
 	run U 'systemctl --version | head -1; podman --version
@@ -137,18 +134,15 @@ PY
 		systemctl daemon-reload
 		echo "source: $(systemctl show -P SourcePath echo.service)"
 		systemctl start echo.socket
-		lwait 10 is_sstate echo-unix.socket active
+		wait_for 10 is_sstate echo-unix.socket active
 		echo "tcp4: $(tcp 127.0.0.1:3000 hello-system)"
 		echo "unix: $(unix /run/echo.sock hello-run)"
 		echo "state: $(sstate echo.service)"
 		echo "user: $(ps -o user= -p $(systemctl show -P MainPID echo.service))"'
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -qx 'source: /etc/containers/systemd/echo.container' <<<"$output"
-	grep -qx 'tcp4: hello-system' <<<"$output"
-	grep -qx 'unix: hello-run' <<<"$output"
-	grep -qx 'state: active' <<<"$output"
-	grep -qx 'user: root' <<<"$output"
+	has_lines 'source: /etc/containers/systemd/echo.container' \
+		'tcp4: hello-system' 'unix: hello-run' 'state: active' 'user: root'
 }
 
 @test "httpd.socket + httpd.container: port 8080 and the Unix socket" {
@@ -171,7 +165,7 @@ PY
 		echo "installed: $(ls /etc/systemd/system | grep -c httpd-system@)"
 		systemctl daemon-reload
 		systemctl start httpd-system@$uid.socket
-		lwait 10 is_sstate httpd-system@$uid.socket active
+		wait_for 10 is_sstate httpd-system@$uid.socket active
 		echo "http: $(curl -s -o /dev/null -w "%{http_code}" --max-time 30 http://127.0.0.1/)"
 		echo "state: $(sstate httpd-system@$uid.service)"
 		pid=$(systemctl show -P MainPID httpd-system@$uid.service)
@@ -180,9 +174,6 @@ PY
 	echo "$output"
 	[ "$status" -eq 0 ]
 	# Port 80 stayed privileged: the socket came from systemd.
-	grep -qx 'unprivileged ports from: 1024' <<<"$output"
-	grep -qx 'http: 200' <<<"$output"
-	grep -qx 'state: active' <<<"$output"
-	grep -qx 'main process user: u1' <<<"$output"
-	grep -qx 'container: 1' <<<"$output"
+	has_lines 'unprivileged ports from: 1024' 'http: 200' 'state: active' \
+		'main process user: u1' 'container: 1'
 }

@@ -1,26 +1,7 @@
 # Shared by every tests/*.bats file. Binaries can be overridden from the
 # environment, so the same tests run against the sanitizer build.
-REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+load lib
 ECHO_BIN=${ECHO_BIN:-$REPO/build/socket-activate-echo}
-TOOLS=$REPO/tests/tools
-
-# A TCP/UDP port nobody listens on right now.
-free_port() {
-	python3 -c 'import socket
-s = socket.socket(socket.AF_INET6); s.bind(("::", 0)); print(s.getsockname()[1])'
-}
-
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds, or fail.
-wait_for() {
-	local deadline=$((SECONDS + $1)); shift
-	until "$@"; do
-		if ((SECONDS >= deadline)); then
-			echo "timed out waiting for: $*" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
 
 # The servers' log, for assertions and for the output of failing tests.
 LOG() { echo "$BATS_TEST_TMPDIR/server.log"; }
@@ -79,6 +60,18 @@ wait_exit() {
 		sleep 0.05
 	done
 	wait "$BG_PID" && STATUS=0 || STATUS=$?
+}
+
+# exits_with CODE SECONDS: the server exits within SECONDS, with CODE.
+exits_with() {
+	wait_exit "$2" || return 1
+	[ "$STATUS" -eq "$1" ] || { echo "exit status $STATUS, want $1" >&2; return 1; }
+}
+
+# stop_server SECONDS: SIGTERM, and a clean exit (0) within SECONDS.
+stop_server() {
+	kill -TERM "$BG_PID"
+	exits_with 0 "$1"
 }
 
 # Under tests/run-valgrind, time, CPU and memory are valgrind's, not ours.

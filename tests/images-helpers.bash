@@ -10,8 +10,7 @@
 #   CONTAINERS_CONF    podman configuration; default: the test-only one
 #                      written by tools/deps-images.sh --conf (runc, ulimits)
 #   IMAGES_NO_BUILD=1  use the images as they are instead of building them
-REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-TOOLS=$REPO/tests/tools
+load lib
 IMAGES_TEST_USER=${IMAGES_TEST_USER:-sa-images-test}
 IMAGE_REPO=${IMAGE_REPO:-localhost}
 IMAGE_SIZE_LIMIT=${IMAGE_SIZE_LIMIT:-10000000}
@@ -180,25 +179,6 @@ if _home=$(getent passwd "$IMAGES_TEST_USER" | cut -d: -f6) && [ -n "$_home" ]; 
 fi
 as_user() { "${AS_USER[@]}" CONTAINERS_CONF="$CONTAINERS_CONF" "$@"; }
 
-# A TCP/UDP port nobody listens on right now.
-free_port() {
-	python3 -c 'import socket
-s = socket.socket(socket.AF_INET6); s.bind(("::", 0)); print(s.getsockname()[1])'
-}
-
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds, or fail.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		if ((SECONDS >= deadline)); then
-			echo "timed out waiting for: $*" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
 # bg COMMAND...: in the background, output to $LOG, fd 3 closed (bats
 # waits for whoever holds it). Sets BG_PID.
 bg() {
@@ -298,4 +278,3 @@ assert_fd_line() { # NAME DESCRIPTION (a grep pattern)
 image_size() { podman image inspect --format '{{.Size}}' "$1"; }
 
 # Shown in the TAP output (bats prints "# " lines written to fd 3).
-note() { echo "# $*" >&3; }

@@ -12,7 +12,7 @@
 #
 # Environment (optional): PODMAN, LAB_KEEP=1 (leave the lab running after
 # the file, for debugging: tests/lab/lab.sh exec NAME bash).
-REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+load lib
 LAB_SH=$REPO/tests/lab/lab.sh
 PODMAN=${PODMAN:-podman}
 ECHO_IMAGE=localhost/socket-activate-echo:latest
@@ -166,6 +166,11 @@ lab_teardown() {
 	R 'systemctl stop "echo*" "httpd*" 2>/dev/null; systemctl reset-failed 2>/dev/null; true' || true
 }
 
+# Each file's setup_file calls lab_setup_file KIND; the rest is the same.
+teardown_file() { lab_teardown_file; }
+setup() { lab_setup; }
+teardown() { lab_teardown; }
+
 fail() {
 	echo "$*" >&2
 	return 1
@@ -173,27 +178,13 @@ fail() {
 
 need_httpd() { [ -z "$HTTPD_SKIP" ] || skip "$HTTPD_SKIP"; }
 
-# Shown in the TAP output.
-note() { echo "# $*" >&3; }
-
 # --- in the lab -------------------------------------------------------------------
 
 # Bash functions available to every script run in the lab (U and R).
-# lwait SECONDS CMD...: poll until CMD succeeds.
+# wait_for SECONDS CMD...: poll until CMD succeeds (lib.bash).
 # state UNIT: ActiveState of a user unit; sstate: of a system unit.
 # tcp/unix/udp ADDRESS MESSAGE: one request through socat, reply on stdout.
 _lab_funcs() {
-	lwait() {
-		local deadline=$((SECONDS + $1))
-		shift
-		until "$@"; do
-			if ((SECONDS >= deadline)); then
-				echo "timed out waiting for: $*" >&2
-				return 1
-			fi
-			sleep 0.1
-		done
-	}
 	# jr ARGS: the lab user's journal since the test began, -o cat.
 	jr() { journalctl --user --no-pager -o cat --since "@$TEST_T0" "$@"; }
 	state() { systemctl --user show -P ActiveState "$1"; }
@@ -205,7 +196,7 @@ _lab_funcs() {
 	udp() { printf '%s\n' "$2" | timeout 30 socat -T 20 - "udp:$1"; }
 	true
 }
-LAB_FUNCS="$(declare -f _lab_funcs); _lab_funcs"
+LAB_FUNCS="$(declare -f wait_for _lab_funcs); _lab_funcs"
 
 # U SCRIPT: SCRIPT (bash) as the lab user; R SCRIPT: as root in the lab.
 # Their stdin is /dev/null; Uin and Rin pass theirs on.
@@ -323,7 +314,7 @@ t_echo_families() {
 	run U '
 		set -e
 		systemctl --user start echo.socket
-		lwait 10 is_state echo-unix.socket active
+		wait_for 10 is_state echo-unix.socket active
 		echo "before: $(state echo.service)"
 		echo "tcp4: $(tcp 127.0.0.1:3000 hello-tcp4)"
 		echo "state: $(state echo.service)"
@@ -338,17 +329,13 @@ t_echo_families() {
 		done'
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -qx 'before: inactive' <<<"$output"
-	grep -qx 'state: active' <<<"$output"
+	has_lines 'before: inactive' 'state: active'
 	local k
 	for k in tcp4 tcp6 udp4 udp6 unix; do
 		grep -qx "$k: hello-$k" <<<"$output"
 	done
-	grep -qx 'mode: 600' <<<"$output"
-	grep -qx 'network: none' <<<"$output"
-	grep -qx 'unit echo.socket: active' <<<"$output"
-	grep -qx 'unit echo-udp.socket: active' <<<"$output"
-	grep -qx 'unit echo-unix.socket: active' <<<"$output"
+	has_lines 'mode: 600' 'network: none' 'unit echo.socket: active' \
+		'unit echo-udp.socket: active' 'unit echo-unix.socket: active'
 	# The server's own account of what it was handed, by name.
 	run ujournal echo.service
 	echo "$output" | grep -v ' container ' >&2
@@ -364,7 +351,7 @@ t_echo_families() {
 t_echo_vsock() {
 	run U '
 		systemctl --user start echo.socket
-		lwait 10 is_state echo-unix.socket active
+		wait_for 10 is_state echo-unix.socket active
 		echo "vsock socket: $(state echo-vsock.socket)"
 		jr -u echo-vsock.socket | tail -3 | sed "s/^/journal: /"
 		tcp 127.0.0.1:3000 wake-up >/dev/null
@@ -393,7 +380,7 @@ t_echo_ready() {
 	run U '
 		set -e
 		systemctl --user start echo.socket
-		lwait 10 is_state echo.socket active
+		wait_for 10 is_state echo.socket active
 		rm -f /tmp/ready.reply
 		tcp 127.0.0.1:3000 hello-ready >/tmp/ready.reply 2>&1 &
 		samples=
@@ -433,7 +420,7 @@ t_echo_template() {
 	run U '
 		set -e
 		systemctl --user start echo@3001.socket echo@3002.socket
-		lwait 10 is_state echo@3002.socket active
+		wait_for 10 is_state echo@3002.socket active
 		echo "a4: $(tcp 127.0.0.1:3001 one)"
 		echo "b4: $(tcp 127.0.0.1:3002 two)"
 		echo "a6: $(tcp [::1]:3001 three)"
@@ -441,21 +428,15 @@ t_echo_template() {
 		echo "states: $(state echo@3001.service) $(state echo@3002.service)"
 		echo "containers: $(podman ps --format "{{.Names}}" | sort | tr "\n" " ")"
 		systemctl --user stop echo@3001.socket
-		lwait 20 is_state echo@3001.service inactive
+		wait_for 20 is_state echo@3001.service inactive
 		echo "after stop: $(state echo@3001.service) $(state echo@3002.service)"
 		echo "b again: $(tcp 127.0.0.1:3002 five)"
 		echo "a gone: $(tcp 127.0.0.1:3001 six 2>&1 | grep -q -i refused && echo refused)"'
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -qx 'a4: one' <<<"$output"
-	grep -qx 'b4: two' <<<"$output"
-	grep -qx 'a6: three' <<<"$output"
-	grep -qx 'bu: four' <<<"$output"
-	grep -qx 'states: active active' <<<"$output"
-	grep -qx 'containers: echo-3001 echo-3002 ' <<<"$output"
-	grep -qx 'after stop: inactive active' <<<"$output"
-	grep -qx 'b again: five' <<<"$output"
-	grep -qx 'a gone: refused' <<<"$output"
+	has_lines 'a4: one' 'b4: two' 'a6: three' 'bu: four' 'states: active active' \
+		'containers: echo-3001 echo-3002 ' 'after stop: inactive active' \
+		'b again: five' 'a gone: refused'
 	run ujournal echo@3002.service
 	grep -Eq '^echo-3002 \(fd [0-9]+\): IPv4 stream socket 127\.0\.0\.1:3002, listening, from systemd$' <<<"$output"
 	! grep -q ':3001' <<<"$output"
@@ -467,12 +448,12 @@ t_echo_ondemand() {
 	run U '
 		set -e
 		systemctl --user start echo-ondemand.socket
-		lwait 10 is_state echo-ondemand.socket active
+		wait_for 10 is_state echo-ondemand.socket active
 		echo "first: $(tcp 127.0.0.1:9001 first)"
 		inv1=$(systemctl --user show -P InvocationID echo-ondemand.service)
 		echo "running: $(state echo-ondemand.service)"
 		t0=$SECONDS
-		lwait 40 is_state echo-ondemand.service inactive
+		wait_for 40 is_state echo-ondemand.service inactive
 		echo "idle exit after: $((SECONDS - t0)) s"
 		echo "result: $(systemctl --user show -P Result echo-ondemand.service)"
 		echo "containers: $(podman ps -a --format "{{.Names}}" | grep -c "^echo-ondemand$" || true)"
@@ -483,14 +464,9 @@ t_echo_ondemand() {
 		[ "$inv1" != "$inv2" ] && echo "new invocation: yes"'
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -qx 'first: first' <<<"$output"
-	grep -qx 'running: active' <<<"$output"
-	grep -qx 'result: success' <<<"$output"
-	grep -qx 'containers: 0' <<<"$output"
-	grep -qx 'socket: active' <<<"$output"
-	grep -qx 'second: second' <<<"$output"
-	grep -qx 'running again: active' <<<"$output"
-	grep -qx 'new invocation: yes' <<<"$output"
+	has_lines 'first: first' 'running: active' 'result: success' 'containers: 0' \
+		'socket: active' 'second: second' 'running again: active' \
+		'new invocation: yes'
 	local secs
 	secs=$(sed -n 's/^idle exit after: \([0-9]*\) s$/\1/p' <<<"$output")
 	note "idle exit ${secs} s after the first reply (--exit-idle=10); the next connection started a new container"
@@ -510,7 +486,7 @@ t_echo_restrict() {
 		podman ps -q | grep -q . && { echo "containers still running"; exit 1; }
 		pid=$(cat $XDG_RUNTIME_DIR/libpod/tmp/pause.pid 2>/dev/null || true)
 		[ -z "$pid" ] || kill "$pid"
-		lwait 10 eval "! kill -0 ${pid:-0} 2>/dev/null"
+		wait_for 10 eval "! kill -0 ${pid:-0} 2>/dev/null"
 		# Why the helper exists: under NoNewPrivileges newuidmap cannot work.
 		if systemd-run --user --quiet --wait --collect --pipe -p NoNewPrivileges=yes \
 			-p "RestrictAddressFamilies=AF_UNIX AF_NETLINK" podman unshare /bin/true \
@@ -523,7 +499,7 @@ t_echo_restrict() {
 		pid=$(cat $XDG_RUNTIME_DIR/libpod/tmp/pause.pid 2>/dev/null || true)
 		[ -z "$pid" ] || kill "$pid"
 		systemctl --user start echo-restrict.socket
-		lwait 10 is_state echo-restrict.socket active
+		wait_for 10 is_state echo-restrict.socket active
 		echo "reply: $(tcp 127.0.0.1:9000 hello-restricted)"
 		echo "state: $(state echo-restrict.service)"
 		echo "helper: $(state podman-usernamespace.service)"
@@ -531,10 +507,8 @@ t_echo_restrict() {
 		echo "nnp: $(systemctl --user show -P NoNewPrivileges echo-restrict.service)"'
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -qx 'unshare under NoNewPrivileges: failed' <<<"$output"
-	grep -qx 'reply: hello-restricted' <<<"$output"
-	grep -qx 'state: active' <<<"$output"
-	grep -qx 'helper: active' <<<"$output"
+	has_lines 'unshare under NoNewPrivileges: failed' 'reply: hello-restricted' \
+		'state: active' 'helper: active'
 	# systemd 252 lists them sorted, 257 as written.
 	grep -Eqx 'restrict: (AF_UNIX AF_NETLINK|AF_NETLINK AF_UNIX)' <<<"$output"
 	grep -qx 'nnp: yes' <<<"$output"
@@ -546,9 +520,9 @@ t_echo_restrict() {
 	test_dropin echo-restrict pull-always
 	run U '
 		systemctl --user start echo-restrict.socket
-		lwait 10 is_state echo-restrict.socket active
+		wait_for 10 is_state echo-restrict.socket active
 		echo "reply: $(tcp 127.0.0.1:9000 hello-pull 2>&1)"
-		lwait 30 eval "jr | grep -q \"address family not supported\""
+		wait_for 30 eval "jr | grep -q \"address family not supported\""
 		jr | grep -E "Trying to pull|Error|address family" | head -5'
 	echo "$output"
 	grep -q 'Trying to pull localhost/socket-activate-echo:latest' <<<"$output"
@@ -565,10 +539,10 @@ t_pull_never() {
 		podman tag localhost/socket-activate-echo:latest localhost/sa-test-keep:latest
 		podman rmi localhost/socket-activate-echo:latest >/dev/null
 		systemctl --user start echo-ondemand.socket
-		lwait 10 is_state echo-ondemand.socket active
+		wait_for 10 is_state echo-ondemand.socket active
 		t0=$(date +%s%N)
 		tcp 127.0.0.1:9001 hello >/dev/null 2>&1
-		lwait 20 eval "jr | grep -q \"^Error: \""
+		wait_for 20 eval "jr | grep -q \"^Error: \""
 		echo "failed after: $((($(date +%s%N) - t0) / 1000000)) ms"
 		podman tag localhost/sa-test-keep:latest localhost/socket-activate-echo:latest
 		podman rmi localhost/sa-test-keep:latest >/dev/null
@@ -586,7 +560,7 @@ t_httpd() {
 	run U '
 		set -e
 		systemctl --user start httpd.socket
-		lwait 10 is_state httpd.socket active
+		wait_for 10 is_state httpd.socket active
 		echo "tcp: $(curl -s -o /dev/null -w "%{http_code}" --max-time 30 http://127.0.0.1:8080/)"
 		echo "tcp6: $(curl -s -o /dev/null -w "%{http_code}" --max-time 30 "http://[::1]:8080/")"
 		echo "unix: $(curl -s -o /dev/null -w "%{http_code}" --max-time 30 --unix-socket $XDG_RUNTIME_DIR/httpd.sock http://localhost/)"
@@ -594,11 +568,7 @@ t_httpd() {
 		echo "network: $(podman inspect --format "{{.HostConfig.NetworkMode}}" httpd)"'
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -qx 'tcp: 200' <<<"$output"
-	grep -qx 'tcp6: 200' <<<"$output"
-	grep -qx 'unix: 200' <<<"$output"
-	grep -qx 'state: active' <<<"$output"
-	grep -qx 'network: none' <<<"$output"
+	has_lines 'tcp: 200' 'tcp6: 200' 'unix: 200' 'state: active' 'network: none'
 }
 
 # OpenFile= (systemd >= 253): the shipped recipe script, then the unit.
@@ -619,7 +589,7 @@ t_openfile() {
 	run U '
 		d=$XDG_RUNTIME_DIR/echo-openfile
 		socat UNIX-LISTEN:$d/peer.sock,mode=0600,fork /dev/null &
-		lwait 10 test -S $d/peer.sock
+		wait_for 10 test -S $d/peer.sock
 		podman run --rm --network=none --user 65534:65534 -v $d:/sockdir localhost/sa-lab-client:latest \
 			socat -u /dev/null UNIX-CONNECT:/sockdir/peer.sock 2>&1 | sed "s/^/nobody: /"
 		podman run --rm --network=none -v $d:/sockdir localhost/sa-lab-client:latest \
@@ -638,17 +608,16 @@ t_openfile() {
 		d=/run/echo-openfile
 		mkdir -p $d && chmod 700 $d && rm -f $d/peer.sock
 		printf "hello from the unit\n" | socat -t 10 UNIX-LISTEN:$d/peer.sock,mode=0600 - >/tmp/openfile.reply &
-		lwait 10 test -S $d/peer.sock
+		wait_for 10 test -S $d/peer.sock
 		systemctl start echo-openfile.service
 		wait
 		echo "reply: $(cat /tmp/openfile.reply)"
-		lwait 20 eval "! systemctl is-active -q echo-openfile.service"
+		wait_for 20 eval "! systemctl is-active -q echo-openfile.service"
 		echo "result: $(systemctl show -P Result echo-openfile.service)"
 		# (rootful podman logs from a podman-PID.scope, not the unit)
 		journalctl --no-pager -o cat --since "@$TEST_T0" | grep "from systemd"'
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -qx 'reply: hello from the unit' <<<"$output"
-	grep -qx 'result: success' <<<"$output"
+	has_lines 'reply: hello from the unit' 'result: success'
 	grep -Eq '^peer \(fd 3\): Unix stream socket .*, connected, from systemd$' <<<"$output"
 }
