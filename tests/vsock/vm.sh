@@ -8,9 +8,12 @@
 # our two servers, socat and systemd-socket-activate (each with the
 # libraries ldd lists), and runs tests/vsock/guest-tests.sh inside.
 #
-#   vm.sh fetch-kernel     as root (tools/deps.sh): apt-get download the
-#                          package linux-image-amd64 depends on into
-#                          $VSOCK_KERNEL_CACHE; nothing if it is there
+#   vm.sh has-kernel       exit 0 if the cache holds the kernel package
+#                          linux-image-amd64 depends on (any kernel
+#                          package when apt's lists are gone); no root
+#   vm.sh fetch-kernel     as root (tools/deps.sh): apt-get download that
+#                          package into $VSOCK_KERNEL_CACHE; nothing if it
+#                          is there
 #   vm.sh missing          print why the VM cannot run here and exit 1, or
 #                          print nothing and exit 0
 #   vm.sh build VM_DIR     the initramfs for $ECHO_BIN and $HTTPD_BIN, in
@@ -43,35 +46,50 @@ kernel_package() {
 		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
 }
 
+cached() { # PACKAGE-NAME-PATTERN
+	[ -n "$(find "$KERNEL_CACHE" -maxdepth 1 -name "${1}_*_amd64.deb" 2>/dev/null)" ]
+}
+
+cmd_has_kernel() {
+	local pkg
+	pkg=$(kernel_package)
+	cached "${pkg:-linux-image-*-amd64}"
+}
+
+apt_update() {
+	apt-get -o DPkg::Lock::Timeout=600 update -qq
+}
+
 cmd_fetch_kernel() {
-	local pkg tmp
+	local pkg
 	[ "$(id -u)" = 0 ] || die "fetch-kernel needs root (apt-get update may be needed)"
 	pkg=$(kernel_package)
 	if [ -z "$pkg" ]; then
-		apt-get update -qq
+		apt_update
 		pkg=$(kernel_package)
 	fi
 	[ -n "$pkg" ] || die "apt knows no linux-image-amd64 (not Debian on amd64?)"
-	if ls "$KERNEL_CACHE/${pkg}_"*_amd64.deb >/dev/null 2>&1; then
+	if cached "$pkg"; then
 		return 0
 	fi
 	mkdir -p "$KERNEL_CACHE"
 	chmod 755 "$KERNEL_CACHE"
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
+	# Global: the EXIT trap runs after this function has returned.
+	FETCH_TMP=$(mktemp -d)
+	trap 'rm -rf "$FETCH_TMP"' EXIT
 	# apt downloads as _apt where that user may write, else warns.
 	if getent passwd _apt >/dev/null; then
-		chown _apt "$tmp"
+		chown _apt "$FETCH_TMP"
 	fi
 	# Stale lists name a version the mirror no longer has: update, retry.
-	if ! (cd "$tmp" && apt-get download -qq "$pkg" 2>/dev/null); then
-		apt-get update -qq
+	if ! (cd "$FETCH_TMP" && apt-get download -qq "$pkg" 2>/dev/null); then
+		apt_update
 		pkg=$(kernel_package)
-		(cd "$tmp" && apt-get download -qq "$pkg")
+		(cd "$FETCH_TMP" && apt-get download -qq "$pkg")
 	fi
 	# One kernel at a time: drop the ones linux-image-amd64 moved away from.
 	rm -f "$KERNEL_CACHE"/linux-image-*_amd64.deb
-	mv "$tmp"/"${pkg}"_*_amd64.deb "$KERNEL_CACHE"/
+	mv "$FETCH_TMP"/"${pkg}"_*_amd64.deb "$KERNEL_CACHE"/
 	chmod 644 "$KERNEL_CACHE"/"${pkg}"_*_amd64.deb
 	echo "vsock VM kernel: $(ls "$KERNEL_CACHE"/"${pkg}"_*_amd64.deb)"
 }
@@ -353,9 +371,10 @@ cmd_run() {
 }
 
 case ${1:-} in
+has-kernel) cmd_has_kernel ;;
 fetch-kernel) cmd_fetch_kernel ;;
 missing) cmd_missing ;;
 build) [ $# -eq 2 ] || die "usage: $0 build VM_DIR"; cmd_build "$2" ;;
 run) [ $# -eq 3 ] || die "usage: $0 run VM_DIR LOG"; cmd_run "$2" "$3" ;;
-*) die "usage: $0 fetch-kernel | missing | build VM_DIR | run VM_DIR LOG" ;;
+*) die "usage: $0 has-kernel | fetch-kernel | missing | build VM_DIR | run VM_DIR LOG" ;;
 esac
