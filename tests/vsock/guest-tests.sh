@@ -17,6 +17,11 @@ HTTPD=/usr/local/bin/socket-activate-httpd
 TOOL=/usr/local/bin/vsock-tool
 ANY=4294967295	# VMADDR_CID_ANY, what ListenStream=vsock::PORT binds
 LOCAL=1		# VMADDR_CID_LOCAL: this machine, through vsock_loopback
+# Only read by a sanitizer build (make SANITIZE=1 check-vsock). As in
+# tests/run-all: the sandbox forbids exec, so an external symbolizer could
+# not start and the report would be lost; addresses suffice.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:symbolize=0
+export UBSAN_OPTIONS=print_stacktrace=1
 VERBOSE=0
 CR=$(printf '\r')
 grep -qw vsock.verbose /proc/cmdline && VERBOSE=1
@@ -74,7 +79,7 @@ log_has() {
 # expect_log ERE: the server log has a line matching ERE (waiting a little:
 # a line is logged after the reply that announces it may be read).
 expect_log() {
-	wait_for 5 log_has "$1" || fail "no line matching /$1/ in the server log"
+	wait_for 10 log_has "$1" || fail "no line matching /$1/ in the server log"
 }
 
 # client [SOCAT-OPTIONS] PORT: socat to CID 1 PORT, stdin to stdout.
@@ -157,7 +162,7 @@ check() {
 # systemd-socket-activate -l vsock::PORT is what echo-vsock.socket does.
 echo_stream() {
 	bg systemd-socket-activate -l "vsock::3001" --fdname=vsock "$ECHO"
-	wait_for 5 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
+	wait_for 10 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
 	reply=$(echo "hello over vsock" | client 3001) || fail "socat failed"
 	[ "$reply" = "hello over vsock" ] || fail "echo: expected 'hello over vsock', got '$reply'"
 	expect_log "^vsock \(fd 3\): vsock stream socket vsock:$ANY:3001, listening, from systemd$"
@@ -199,7 +204,7 @@ echo_seqpacket_records() {
 # Accept=yes: a server per connection, each handed the connected socket.
 echo_accept() {
 	bg systemd-socket-activate -a -l "vsock::3003" --fdname=vsock "$ECHO"
-	wait_for 5 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
+	wait_for 10 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
 	for n in 1 2; do
 		reply=$(echo "connection $n" | client 3003) || fail "socat failed"
 		[ "$reply" = "connection $n" ] || fail "echo: expected 'connection $n', got '$reply'"
@@ -214,7 +219,7 @@ echo_accept() {
 echo_16mib() {
 	head -c 16777216 /dev/urandom >in
 	bg systemd-socket-activate -l "vsock::3004" "$ECHO"
-	wait_for 5 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
+	wait_for 10 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
 	t0=$(now_cs)
 	timeout 60 socat -t 30 -b 65536 - "VSOCK-CONNECT:$LOCAL:3004" <in >out || fail "socat failed"
 	t1=$(now_cs)
@@ -239,7 +244,7 @@ echo_listen() {
 # every byte back, then an orderly end of stream; the server exits 0.
 echo_sigterm() {
 	bg systemd-socket-activate -l "vsock::3007" "$ECHO"
-	wait_for 5 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
+	wait_for 10 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
 	got=$(timeout 30 "$TOOL" sigterm-client "$LOCAL" 3007 "$PID" 100000) ||
 		fail "the client failed (status $?)"
 	[ "$got" = 100000 ] || fail "the client got $got of its 100000 bytes back"
@@ -256,7 +261,7 @@ make_site() {
 httpd_get() {
 	make_site
 	bg systemd-socket-activate -l "vsock::8080" --fdname=vm "$HTTPD" --root www
-	wait_for 5 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
+	wait_for 10 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
 	http 8080 'GET /hello.txt HTTP/1.0'
 	[ "$(head -n 1 resp.head)" = "HTTP/1.1 200 OK" ] || fail "status: $(head -n 1 resp.head)"
 	[ "$(header Content-Length)" = 17 ] || fail "Content-Length: $(header Content-Length)"
@@ -268,7 +273,7 @@ httpd_get() {
 httpd_range() {
 	make_site
 	bg systemd-socket-activate -l "vsock::8081" --fdname=vm "$HTTPD" --root www
-	wait_for 5 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
+	wait_for 10 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
 	http 8081 'GET /hello.txt HTTP/1.0' 'Range: bytes=6-9'
 	[ "$(head -n 1 resp.head)" = "HTTP/1.1 206 Partial Content" ] || fail "status: $(head -n 1 resp.head)"
 	[ "$(header Content-Range)" = "bytes 6-9/17" ] || fail "Content-Range: $(header Content-Range)"
@@ -280,7 +285,7 @@ httpd_range() {
 httpd_diagnostics() {
 	make_site
 	bg systemd-socket-activate -l "vsock::8082" --fdname=vm "$HTTPD" --root www --diagnostics
-	wait_for 5 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
+	wait_for 10 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
 	_req='GET /.well-known/socket-activate HTTP/1.0'
 	printf '%s\r\nHost: vm\r\n\r\n' "$_req" |
 		timeout 30 socat -t 10 - "VSOCK-CONNECT:$LOCAL:8082,bind=$LOCAL:40001" >resp ||
@@ -309,7 +314,7 @@ httpd_sigterm() {
 	make_site
 	head -c 4194304 /dev/urandom >www/big.bin
 	bg systemd-socket-activate -l "vsock::8084" "$HTTPD" --root www --shutdown-timeout 30
-	wait_for 5 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
+	wait_for 10 log_has 'Listening on' || fail "systemd-socket-activate did not listen"
 	mkfifo gate
 	printf 'GET /big.bin HTTP/1.0\r\nHost: vm\r\n\r\n' |
 		timeout 60 socat -t 30 - "VSOCK-CONNECT:$LOCAL:8084" |
