@@ -35,6 +35,7 @@ setup_file() {
 		echo "fail building the VM failed: $(tail -n 5 "$BATS_FILE_TMPDIR/build.log")" >"$VM_STATE"
 		return 0
 	fi
+	: >"$BATS_FILE_TMPDIR/console.log"
 	"$VM" run "$vmdir" "$BATS_FILE_TMPDIR/console.log" 2>"$BATS_FILE_TMPDIR/run.log" || rc=$?
 	# The accelerator and the durations, in the TAP output as comments.
 	grep '^vm: ' "$BATS_FILE_TMPDIR/run.log" | head -n 3 | sed 's/^/# /' >&3

@@ -26,7 +26,7 @@
 # /var/cache/socket-activate), VSOCK_KERNEL_DEB (a kernel package to use
 # instead); VSOCK_VM_ACCEL (kvm or tcg: only that one; default: KVM when
 # it is proven to start the guest, else TCG); VSOCK_VM_TIMEOUT (seconds
-# for the whole run, default 240).
+# for the whole run, default 180).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -302,7 +302,7 @@ cmd_run() {
 	kver=$(basename "$deb" | sed 's/^linux-image-\(.*-amd64\)_.*/\1/')
 	kdir=$vmdir/$kver
 	[ -f "$kdir/initrd.gz" ] || die "no initramfs in $kdir: run '$0 build $vmdir' first"
-	timeout=${VSOCK_VM_TIMEOUT:-240}
+	timeout=${VSOCK_VM_TIMEOUT:-180}
 
 	accel=${VSOCK_VM_ACCEL:-}
 	case $accel in
