@@ -35,9 +35,11 @@ setup_file() {
 		echo "fail building the VM failed: $(tail -n 5 "$BATS_FILE_TMPDIR/build.log")" >"$VM_STATE"
 		return 0
 	fi
+	grep '^vm: ' "$BATS_FILE_TMPDIR/build.log" | sed 's/^/# /' >&3
 	: >"$BATS_FILE_TMPDIR/console.log"
 	"$VM" run "$vmdir" "$BATS_FILE_TMPDIR/console.log" 2>"$BATS_FILE_TMPDIR/run.log" || rc=$?
-	# The accelerator and the durations, in the TAP output as comments.
+	# The accelerator and the durations, in the TAP output as comments
+	# (as the initramfs line above).
 	grep '^vm: ' "$BATS_FILE_TMPDIR/run.log" | head -n 3 | sed 's/^/# /' >&3
 	tr -d '\r\0' <"$BATS_FILE_TMPDIR/console.log" |
 		sed -n 's/^.*\(VSOCK booted\)/\1/; /^VSOCK /p' >"$VM_RESULTS"

@@ -18,7 +18,7 @@
 #                          print nothing and exit 0
 #   vm.sh build VM_DIR     the initramfs for $ECHO_BIN and $HTTPD_BIN, in
 #                          VM_DIR/KERNEL_VERSION/; rebuilt only when an
-#                          input changed
+#                          input changed (says which)
 #   vm.sh run VM_DIR LOG   boot it; the serial console goes to LOG; exit 0
 #                          when the guest ran its checks and powered off
 #
@@ -179,8 +179,7 @@ extract_kernel() {
 }
 
 cmd_build() {
-	local vmdir=$1 deb kver dir key root tool a
-	local why
+	local vmdir=$1 deb kver dir key root tool a why t0
 	why=$(cmd_missing) || die "$why"
 	for a in "${ECHO_BIN:-}" "${HTTPD_BIN:-}"; do
 		{ [ -f "$a" ] && [ -x "$a" ]; } ||
@@ -206,9 +205,10 @@ cmd_build() {
 		"$(command -v systemd-socket-activate)" "$dir/vmlinuz" "$dir"/modules/*.ko |
 		cut -d' ' -f1 | sha256sum | cut -d' ' -f1)
 	if [ -f "$dir/initrd.gz" ] && [ "$(cat "$dir/initrd.key" 2>/dev/null)" = "$key" ]; then
-		echo "$dir"
+		echo "vm: initramfs for $kver up to date ($dir)"
 		return 0
 	fi
+	t0=$SECONDS
 	root=$(mktemp -d "$dir/root.XXXXXX")
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/vsock}
 	install -m 755 "$(command -v busybox)" "$root/bin/busybox"
@@ -228,7 +228,7 @@ cmd_build() {
 	mv "$dir/initrd.gz.tmp" "$dir/initrd.gz"
 	echo "$key" >"$dir/initrd.key"
 	rm -rf "$root"
-	echo "$dir"
+	echo "vm: initramfs for $kver built in $((SECONDS - t0)) s, $(($(stat -c %s "$dir/initrd.gz") / 1048576)) MiB ($dir)"
 }
 
 # Seconds since the epoch, with milliseconds.
