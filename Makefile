@@ -75,6 +75,7 @@ include tests/bench/modes.mk
 include tests/soak.mk
 include tools/images.mk
 include tools/units.mk
+include tests/vsock/vsock.mk
 
 servers: $(BINS)
 build-all: $(BINS) $(UNIT_BINS) $(TEST_BINS)

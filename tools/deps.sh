@@ -17,6 +17,9 @@ DEPS_NAME=deps.sh
 pkgs="build-essential pkg-config libsystemd-dev libevent-dev systemd
 bats socat curl python3 iproute2 procps util-linux clang valgrind
 slowhttptest wrk"
+# The vsock VM (tests/60-vsock-vm.bats): qemu-system-x86 is the name on
+# Debian 12 and 13 (13 adds a virtual qemu-system-x86-64).
+pkgs="$pkgs qemu-system-x86 busybox-static cpio"
 # libFuzzer's runtime: libclang-rt-dev where it exists, else the package
 # of the installed clang's version (libclang-rt-14-dev on Debian 12).
 if apt-cache show libclang-rt-dev >/dev/null 2>&1; then
@@ -36,6 +39,15 @@ else
 fi
 # shellcheck disable=SC2086
 deps_install $pkgs
+# The vsock VM's kernel: the package linux-image-amd64 depends on,
+# downloaded (apt-get download) into /var/cache/socket-activate, not
+# installed.
+vm=$here/../tests/vsock/vm.sh
+if "$vm" has-kernel; then
+	echo "$DEPS_NAME: vsock VM kernel present"
+else
+	deps_as_root "$vm" fetch-kernel
+fi
 
 # The container image tests need podman and a way to build an offline base
 # image, the benchmark and its smoke test a rootless user and more:
