@@ -31,12 +31,12 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd libevent)
-DEPS_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd libevent)
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd libevent_core)
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd libevent_core)
 
 override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 	-Icommon $(DEPS_CFLAGS) -MMD -MP
-override LDLIBS += $(DEPS_LIBS) -lm
+override LDLIBS += $(DEPS_LIBS)
 
 COMMON_SRC = common/log.c common/addr.c common/activate.c common/notify.c \
 	common/server.c common/conn.c common/cli.c common/ratelimit.c \

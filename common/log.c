@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +9,52 @@
 
 #include "log.h"
 
+/* Longer lines are cut: one event, one line. */
+#define LOG_LINE_MAX 2048
+
 static int log_debug_on;
 static int log_journal;
 static const char *log_progname = "";
+
+/* The batch: whole lines, oldest first. 64 KiB is hundreds of access-log
+ * lines, a few loop passes' worth under load. */
+static char log_batch_buf[65536];
+static size_t log_batch_len;
+static void (*log_batch_wake)(void *arg);
+static void *log_batch_arg;
+
+/* Writes buf whole if it can; a failed log write has nowhere to go. */
+static void
+log_write(const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(STDERR_FILENO, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+void
+log_flush(void)
+{
+	log_write(log_batch_buf, log_batch_len);
+	log_batch_len = 0;
+}
+
+void
+log_batch(void (*wake)(void *arg), void *arg)
+{
+	if (!wake)
+		log_flush();
+	log_batch_wake = wake;
+	log_batch_arg = arg;
+}
 
 void
 log_init(const char *progname, int debug)
@@ -33,25 +77,54 @@ log_debug_enabled(void)
 	return log_debug_on;
 }
 
+/* The line's start: the journal's priority, or the program's name for
+ * warnings and errors. Returns its length (< size). */
+static size_t
+log_prefix(int prio, char *buf, size_t size)
+{
+	int n;
+
+	if (log_journal)
+		n = snprintf(buf, size, "<%d>", prio);
+	else if (prio <= LOG_WARNING)
+		n = snprintf(buf, size, "%s: %s", log_progname,
+		    prio <= LOG_ERR ? "error: " : "warning: ");
+	else
+		return 0;
+	if (n <= 0)
+		return 0;
+	return (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/* A whole line (newline included): written now, or added to the batch. */
+static void
+log_emit(const char *line, size_t len)
+{
+	if (!log_batch_wake) {
+		/* One write per line, so lines never interleave with other
+		 * output to the same stream. */
+		log_write(line, len);
+		return;
+	}
+	if (len > sizeof(log_batch_buf) - log_batch_len)
+		log_flush();
+	memcpy(log_batch_buf + log_batch_len, line, len);
+	log_batch_len += len;
+	if (log_batch_len == len)
+		log_batch_wake(log_batch_arg);
+}
+
 void
 log_printf(int prio, const char *fmt, ...)
 {
-	char line[2048];
-	size_t len = 0;
+	char line[LOG_LINE_MAX];
+	size_t len;
 	va_list ap;
 	int n;
 
 	if (prio == LOG_DEBUG && !log_debug_on)
 		return;
-	if (log_journal)
-		n = snprintf(line, sizeof(line), "<%d>", prio);
-	else if (prio <= LOG_WARNING)
-		n = snprintf(line, sizeof(line), "%s: %s", log_progname,
-		    prio <= LOG_ERR ? "error: " : "warning: ");
-	else
-		n = 0;
-	if (n > 0)
-		len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	len = log_prefix(prio, line, sizeof(line));
 	va_start(ap, fmt);
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	va_end(ap);
@@ -62,7 +135,22 @@ log_printf(int prio, const char *fmt, ...)
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	/* One write per line, so lines never interleave with other output
-	 * to the same stream; a failed log write has nowhere to go. */
-	(void)!write(STDERR_FILENO, line, len);
+	log_emit(line, len);
+}
+
+void
+log_line(int prio, const char *text, size_t tlen)
+{
+	char line[LOG_LINE_MAX];
+	size_t len;
+
+	if (prio == LOG_DEBUG && !log_debug_on)
+		return;
+	len = log_prefix(prio, line, sizeof(line));
+	if (tlen > sizeof(line) - 2 - len)
+		tlen = sizeof(line) - 2 - len;
+	memcpy(line + len, text, tlen);
+	len += tlen;
+	line[len++] = '\n';
+	log_emit(line, len);
 }

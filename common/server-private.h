@@ -26,6 +26,7 @@ struct server {
 	size_t ndgram;
 	struct event *ev_sigterm, *ev_sigint, *ev_start, *ev_status;
 	struct event *ev_watchdog, *ev_idle, *ev_resume, *ev_deadline;
+	struct event *ev_logflush;
 	struct server_stats stats;
 	LIST_HEAD(, conn) conns;
 	char status_sent[256];

@@ -365,6 +365,45 @@ server_raise_nofile(void)
 	}
 }
 
+/*
+ * epoll with its change list: a connection switching between waiting to
+ * read and waiting to write within one callback costs one epoll_ctl(MOD)
+ * before the next epoll_wait, not a DEL and an ADD. (libevent's caveat,
+ * events on dup()ed descriptors, does not apply: no fd here is a dup.)
+ */
+static struct event_base *
+server_event_base(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (!cfg)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
+/* Log lines of one loop pass go out together, after its last callback:
+ * an event made active now runs behind those already active. */
+static void
+server_log_wake(void *arg)
+{
+	struct server *srv = arg;
+
+	event_active(srv->ev_logflush, EV_TIMEOUT, 0);
+}
+
+static void
+server_logflush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_flush();
+}
+
 struct server *
 server_new(const struct server_conf *conf, struct sock *socks, size_t nsocks)
 {
@@ -385,7 +424,7 @@ server_new(const struct server_conf *conf, struct sock *socks, size_t nsocks)
 	LIST_INIT(&srv->conns);
 	signal(SIGPIPE, SIG_IGN);
 	server_raise_nofile();
-	srv->base = event_base_new();
+	srv->base = server_event_base();
 	srv->listeners = calloc(nsocks ? nsocks : 1, sizeof(*srv->listeners));
 	if (!srv->base || !srv->listeners)
 		goto fail;
@@ -411,9 +450,10 @@ server_new(const struct server_conf *conf, struct sock *socks, size_t nsocks)
 	srv->ev_idle = evtimer_new(srv->base, server_idle_cb, srv);
 	srv->ev_resume = evtimer_new(srv->base, server_resume_cb, srv);
 	srv->ev_deadline = evtimer_new(srv->base, server_shutdown_deadline_cb, srv);
+	srv->ev_logflush = event_new(srv->base, -1, 0, server_logflush_cb, srv);
 	if (!srv->ev_sigterm || !srv->ev_sigint || !srv->ev_start ||
 	    !srv->ev_status || !srv->ev_watchdog || !srv->ev_idle ||
-	    !srv->ev_resume || !srv->ev_deadline)
+	    !srv->ev_resume || !srv->ev_deadline || !srv->ev_logflush)
 		goto fail;
 	return srv;
 fail:
@@ -492,6 +532,7 @@ server_run(struct server *srv)
 {
 	struct timeval tv;
 	uint64_t wd;
+	int r;
 
 	evsignal_add(srv->ev_sigterm, NULL);
 	evsignal_add(srv->ev_sigint, NULL);
@@ -523,7 +564,10 @@ server_run(struct server *srv)
 	} else {
 		server_start(srv);
 	}
-	if (event_base_dispatch(srv->base) < 0) {
+	log_batch(server_log_wake, srv);
+	r = event_base_dispatch(srv->base);
+	log_batch(NULL, NULL);
+	if (r < 0) {
 		log_error("event loop failed");
 		return 1;
 	}
@@ -533,12 +577,13 @@ server_run(struct server *srv)
 void
 server_free(struct server *srv)
 {
-	struct event *evs[8];
+	struct event *evs[9];
 	struct conn *c;
 	size_t i;
 
 	if (!srv)
 		return;
+	log_batch(NULL, NULL);
 	/* Connections first: the module's state may be theirs to use. */
 	while ((c = LIST_FIRST(&srv->conns)))
 		conn_free(c);
@@ -552,7 +597,8 @@ server_free(struct server *srv)
 	evs[5] = srv->ev_start;
 	evs[6] = srv->ev_sigint;
 	evs[7] = srv->ev_sigterm;
-	for (i = 0; i < 8; i++)
+	evs[8] = srv->ev_logflush;
+	for (i = 0; i < 9; i++)
 		if (evs[i])
 			event_free(evs[i]);
 	for (i = 0; srv->listeners && i < srv->nlisteners; i++)
