@@ -33,11 +33,18 @@ conn_peer(struct peer *p, int fd, const union addr_any *a, socklen_t len,
 		p->pid = cred.pid;
 		p->uid = cred.uid;
 		p->gid = cred.gid;
-		snprintf(p->text, sizeof(p->text), "%s (pid %d, uid %u)",
-		    p->addr_text, (int)cred.pid, (unsigned)cred.uid);
-	} else {
-		memcpy(p->text, p->addr_text, sizeof(p->addr_text));
 	}
+}
+
+const char *
+peer_text(const struct peer *p, char buf[PEER_TEXT_MAX])
+{
+	if (p->has_cred)
+		snprintf(buf, PEER_TEXT_MAX, "%s (pid %d, uid %u)",
+		    p->addr_text, (int)p->pid, (unsigned)p->uid);
+	else
+		snprintf(buf, PEER_TEXT_MAX, "%s", p->addr_text);
+	return buf;
 }
 
 void

@@ -58,10 +58,15 @@ struct peer {
 	gid_t gid;
 	const char *fdname;		/* the socket's FileDescriptorName= */
 	char addr_text[ADDR_STRLEN];	/* the address: "127.0.0.1:5000" */
-	/* For log lines: the address, and "(pid N, uid N)" for a Unix
-	 * client, whose address is usually "unnamed". */
-	char text[ADDR_STRLEN + 48];
 };
+
+/*
+ * The peer for a log line: its address, and "(pid N, uid N)" for a Unix
+ * client, whose address is usually "unnamed". Formatted when a line needs
+ * it, not kept: an idle connection costs no text.
+ */
+#define PEER_TEXT_MAX (ADDR_STRLEN + 48)
+const char *peer_text(const struct peer *p, char buf[PEER_TEXT_MAX]);
 
 /*
  * A connection: the part the runtime owns. A module's connection struct

@@ -13,6 +13,8 @@
 
 /* Datagrams answered per wake-up before other sockets get a turn. */
 #define ECHO_DGRAM_BATCH 64
+/* Full reads of one stream per wake-up: see echo_conn_readable(). */
+#define ECHO_READ_BATCH 16
 
 /*
  * socket-activate-echo's module: echoes what every connection sends
@@ -55,8 +57,11 @@ struct echo {
 static void
 echo_conn_close(struct echo_conn *c, const char *why)
 {
+	char pt[PEER_TEXT_MAX];
+
 	log_info("%s (fd %d): %s closed%s%s, %llu bytes in, %llu bytes out",
-	    c->base.sock->name, c->base.fd, c->base.peer.text, why ? ": " : "",
+	    c->base.sock->name, c->base.fd, peer_text(&c->base.peer, pt),
+	    why ? ": " : "",
 	    why ? why : "", (unsigned long long)c->in,
 	    (unsigned long long)c->out);
 	conn_close(&c->base);
@@ -123,9 +128,10 @@ echo_conn_flush(struct echo_conn *c)
 		conn_want(&c->base, EV_READ);
 }
 
-/* One read and its echo. Returns 0 to go on reading, 1 when bytes wait
- * for the peer to read, -1 when the connection is closed (or, stopping,
- * finished: all echoed). */
+/* One read and its echo. Returns 0 to go on reading, 2 when the read
+ * filled the buffer (more is likely waiting), 1 when bytes wait for the
+ * peer to read, -1 when the connection is closed (or, stopping, finished:
+ * all echoed). */
 static int
 echo_conn_read(struct echo_conn *c)
 {
@@ -156,9 +162,11 @@ echo_conn_read(struct echo_conn *c)
 		return -1;
 	}
 	if ((size_t)n > max) {
+		char pt[PEER_TEXT_MAX];
+
 		log_warning("%s (fd %d): %s sent a %zd byte record, more than "
 		    "--max-datagram %zu: dropped", c->base.sock->name,
-		    c->base.fd, c->base.peer.text, n, max);
+		    c->base.fd, peer_text(&c->base.peer, pt), n, max);
 		st->dropped++;
 		return 0;
 	}
@@ -175,7 +183,7 @@ echo_conn_read(struct echo_conn *c)
 		conn_want(&c->base, EV_WRITE);
 		return 1;
 	}
-	return 0;
+	return (size_t)n == max ? 2 : 0;
 }
 
 /*
@@ -189,9 +197,12 @@ echo_conn_drain(struct echo_conn *c)
 {
 	int i;
 
-	for (i = 0; i < 64; i++)
-		if (echo_conn_read(c) != 0)
+	for (i = 0; i < 64; i++) {
+		int r = echo_conn_read(c);
+
+		if (r == 1 || r < 0)
 			return;
+	}
 }
 
 /*
@@ -229,6 +240,22 @@ echo_conn_discard(struct echo_conn *c)
 	echo_conn_close(c, n < 0 ? strerror(errno) : NULL);
 }
 
+/*
+ * Reads and echoes while reads come back full, up to ECHO_READ_BATCH: a
+ * bulk sender is served in one wake-up per batch, not one per read, and a
+ * read that came back short (the socket is empty) costs no extra recv()
+ * to learn EAGAIN. The batch bound keeps one sender from starving others.
+ */
+static void
+echo_conn_readable(struct echo_conn *c)
+{
+	int i;
+
+	for (i = 0; i < ECHO_READ_BATCH; i++)
+		if (echo_conn_read(c) != 2)
+			return;
+}
+
 static void
 echo_conn_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -242,7 +269,7 @@ echo_conn_cb(evutil_socket_t fd, short what, void *arg)
 	else if (server_stopping(c->echo->srv))
 		echo_conn_drain(c);
 	else
-		(void)echo_conn_read(c);
+		echo_conn_readable(c);
 }
 
 static int
@@ -251,6 +278,7 @@ echo_conn_start(void *ctx, struct conn *base)
 	struct echo_conn *c = (struct echo_conn *)base;
 	const struct sock *s = base->sock;
 	struct echo *e = ctx;
+	char pt[PEER_TEXT_MAX];
 
 	c->echo = e;
 	/*
@@ -268,7 +296,7 @@ echo_conn_start(void *ctx, struct conn *base)
 	else
 		c->rdsize = e->conf.max_buffer;
 	log_info("%s (fd %d): connection from %s", s->name, base->fd,
-	    base->peer.text);
+	    peer_text(&base->peer, pt));
 	return event_add(base->ev, NULL) < 0 ? -ENOMEM : 0;
 }
 

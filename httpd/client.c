@@ -25,9 +25,11 @@ static int client_process(struct client *c, const char *data, size_t len);
 void
 client_close(struct client *c, const char *why)
 {
+	char pt[PEER_TEXT_MAX];
+
 	if (why)
 		log_debug("%s (fd %d): %s: closed: %s", c->base.sock->name,
-		    c->base.fd, c->base.peer.text, why);
+		    c->base.fd, peer_text(&c->base.peer, pt), why);
 	conn_close(&c->base);
 }
 
@@ -101,9 +103,12 @@ client_handle(struct client *c, const struct request *req)
 
 	server_stats(h->srv)->requests++;
 	if (req->status) {
+		char pt[PEER_TEXT_MAX];
+
 		r.status = req->status;
 		log_debug("%s (fd %d): %s: %d: %s", c->base.sock->name,
-		    c->base.fd, c->base.peer.text, req->status, req->error);
+		    c->base.fd, peer_text(&c->base.peer, pt), req->status,
+		    req->error);
 	} else {
 		r.status = file_route(c, req, &r);
 	}
@@ -244,10 +249,11 @@ static void
 client_timeout_408(struct client *c)
 {
 	struct resp r = { .fd = -1, .status = 408 };
+	char pt[PEER_TEXT_MAX];
 
 	log_debug("%s (fd %d): %s: request head not complete within "
 	    "--header-timeout", c->base.sock->name, c->base.fd,
-	    c->base.peer.text);
+	    peer_text(&c->base.peer, pt));
 	client_keep(c, NULL, 0);
 	c->close_after = true;
 	if (response_send(c, NULL, &r) == 1)
@@ -285,6 +291,7 @@ client_start(void *ctx, struct conn *base)
 {
 	struct client *c = (struct client *)base;
 	struct httpd *h = ctx;
+	char pt[PEER_TEXT_MAX];
 	int one = 1;
 
 	c->h = h;
@@ -297,8 +304,9 @@ client_start(void *ctx, struct conn *base)
 		    sizeof(one));
 	accesslog_host(&base->peer, base->sock->family, c->host,
 	    sizeof(c->host));
-	log_debug("%s (fd %d): connection from %s", base->sock->name, base->fd,
-	    base->peer.text);
+	if (log_debug_enabled())
+		log_debug("%s (fd %d): connection from %s", base->sock->name,
+		    base->fd, peer_text(&base->peer, pt));
 	/* The first head has --header-timeout from the accept on. */
 	c->head_armed = true;
 	c->timer = CLIENT_TIMER_HEADER;

@@ -14,7 +14,7 @@ diag_make(struct client *c, const struct request *req, struct resp *r)
 {
 	struct httpd *h = c->h;
 	const struct sock *s = c->base.sock;
-	char local[ADDR_STRLEN];
+	char local[ADDR_STRLEN], pt[PEER_TEXT_MAX];
 	union addr_any a;
 	socklen_t len = sizeof(a);
 
@@ -36,7 +36,7 @@ diag_make(struct client *c, const struct request *req, struct resp *r)
 	    "If the client address is not the address of your client, something\n"
 	    "between them (a proxy, NAT, or a user-mode network such as slirp4netns\n"
 	    "or rootlessport) replaced it.\n",
-	    c->base.peer.text, local, s->local, addr_family_name(s->family),
+	    peer_text(&c->base.peer, pt), local, s->local, addr_family_name(s->family),
 	    s->name,
 	    !s->activated ? "bound by the server itself (--listen)" :
 	    s->listening ? "listening socket passed by systemd (Accept=no)" :

@@ -74,9 +74,15 @@ int main(void) {
                     sendto(fd, buf, (size_t)r, MSG_DONTWAIT, (struct sockaddr *)&from, fl);
                 }
                 break;
-            case CONN: { /* one read per wakeup: level-triggered epoll comes back for the rest */
-                ssize_t r = read(fd, buf, sizeof buf);
-                if ((r < 0 && errno == EAGAIN) || (r > 0 && write_all(fd, buf, (size_t)r) == 0))
+            case CONN: { /* up to 16 reads per wakeup while they come back full;
+                          * level-triggered epoll comes back for the rest */
+                ssize_t r;
+                int k = 0;
+                do
+                    r = read(fd, buf, sizeof buf);
+                while (r > 0 && write_all(fd, buf, (size_t)r) == 0 &&
+                    r == (ssize_t)sizeof buf && ++k < 16);
+                if ((r < 0 && errno == EAGAIN) || r > 0)
                     break;
                 close(fd); /* EOF or error; close() also drops it from epoll */
                 break;
