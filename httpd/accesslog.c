@@ -5,6 +5,7 @@
  * Everything a client sent is escaped: a log line cannot be forged.
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,16 +51,59 @@ accesslog_host(const struct peer *p, int family, char *buf, size_t size)
 	}
 }
 
-/* Escapes a peer-controlled string for a log line: printable ASCII stays,
- * the rest (and '"', '\\', and spaces when !spaces) becomes \xHH; at most
- * max input bytes, then "...". */
-static const char *
-accesslog_escape(char *dst, size_t size, const char *s, size_t len,
-    size_t max, bool spaces)
+/*
+ * The line is built by hand, not with printf: at tens of thousands of
+ * requests a second, vsnprintf() was 40% of the server's instructions
+ * (callgrind, make bench-httpd).
+ */
+struct line {
+	char p[1536];
+	size_t len;
+};
+
+static void
+line_add(struct line *l, const char *s, size_t n)
+{
+	if (n > sizeof(l->p) - l->len)
+		n = sizeof(l->p) - l->len;
+	memcpy(l->p + l->len, s, n);
+	l->len += n;
+}
+
+static void
+line_str(struct line *l, const char *s)
+{
+	line_add(l, s, strlen(s));
+}
+
+static void
+line_u64(struct line *l, uint64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	line_add(l, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/*
+ * Appends a peer-controlled string, escaped: printable ASCII stays, the
+ * rest (and '"', '\\', and spaces when !spaces) becomes \xHH; at most max
+ * input bytes and size - 1 output bytes, then "..." if it was cut.
+ */
+static void
+line_escape(struct line *l, const char *s, size_t len, size_t max,
+    size_t size, bool spaces)
 {
 	static const char hex[] = "0123456789abcdef";
+	char *dst = l->p + l->len;
 	size_t i, o = 0;
 
+	/* Never beyond the line: size is what the field may take of it. */
+	if (size > sizeof(l->p) - l->len)
+		size = sizeof(l->p) - l->len;
 	for (i = 0; i < len && i < max && o + 5 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -78,47 +122,60 @@ accesslog_escape(char *dst, size_t size, const char *s, size_t len,
 		memcpy(dst + o, "...", 3);
 		o += 3;
 	}
-	dst[o] = '\0';
-	return dst;
+	l->len += o;
+}
+
+/* A quoted field: "-" when absent. */
+static void
+line_field(struct line *l, const struct span *v)
+{
+	line_add(l, "\"", 1);
+	if (v->p)
+		line_escape(l, v->p, v->len, 160, 160, true);
+	else
+		line_add(l, "-", 1);
+	line_add(l, "\"", 1);
 }
 
 void
 accesslog_line(struct client *c, const struct request *req, int status,
     uint64_t bytes)
 {
-	char line[320], ref[160], ua[160], name[100], addr[ADDR_STRLEN * 2];
+	static const struct span none;
 	const struct peer *p = &c->base.peer;
-	char nbytes[24];
+	struct line l;
 
+	l.len = 0;	/* not the whole buffer: it is written, not read */
+	line_str(&l, c->host);
+	line_add(&l, " - - [", 6);
+	line_str(&l, c->h->clf_date);
+	line_add(&l, "] \"", 3);
 	if (req && req->target.p && req->method_name.p) {
-		char m[48], t[260];
-
-		snprintf(line, sizeof(line), "%s %s HTTP/1.%d",
-		    accesslog_escape(m, sizeof(m), req->method_name.p,
-		    req->method_name.len, 16, false),
-		    accesslog_escape(t, sizeof(t), req->target.p,
-		    req->target.len, 256, false), req->minor);
+		line_escape(&l, req->method_name.p, req->method_name.len, 16,
+		    48, false);
+		line_add(&l, " ", 1);
+		line_escape(&l, req->target.p, req->target.len, 256, 260,
+		    false);
+		line_add(&l, " HTTP/1.", 8);
+		line_u64(&l, (uint64_t)(req->minor < 0 ? 0 : req->minor));
 	} else {
-		snprintf(line, sizeof(line), "-");
+		line_add(&l, "-", 1);
 	}
-	if (req && req->referer.p)
-		accesslog_escape(ref, sizeof(ref), req->referer.p,
-		    req->referer.len, 160, true);
-	else
-		snprintf(ref, sizeof(ref), "-");
-	if (req && req->user_agent.p)
-		accesslog_escape(ua, sizeof(ua), req->user_agent.p,
-		    req->user_agent.len, 160, true);
-	else
-		snprintf(ua, sizeof(ua), "-");
+	line_add(&l, "\" ", 2);
+	line_u64(&l, (uint64_t)status);
+	line_add(&l, " ", 1);
 	if (bytes)
-		snprintf(nbytes, sizeof(nbytes), "%llu", (unsigned long long)bytes);
+		line_u64(&l, bytes);
 	else
-		snprintf(nbytes, sizeof(nbytes), "-");
-	log_info("%s - - [%s] \"%s\" %d %s \"%s\" \"%s\" fd=%s peer=%s",
-	    c->host, c->h->clf_date, line, status, nbytes, ref, ua,
-	    accesslog_escape(name, sizeof(name), p->fdname, strlen(p->fdname),
-	    64, false),
-	    accesslog_escape(addr, sizeof(addr), p->addr_text,
-	    strlen(p->addr_text), ADDR_STRLEN, false));
+		line_add(&l, "-", 1);
+	line_add(&l, " ", 1);
+	line_field(&l, req ? &req->referer : &none);
+	line_add(&l, " ", 1);
+	line_field(&l, req ? &req->user_agent : &none);
+	line_add(&l, " fd=", 4);
+	line_escape(&l, p->fdname, strlen(p->fdname), 64, 100, false);
+	line_add(&l, " peer=", 6);
+	line_escape(&l, p->addr_text, strlen(p->addr_text), ADDR_STRLEN,
+	    ADDR_STRLEN * 2, false);
+	log_line(LOG_INFO, l.p, l.len);
 }

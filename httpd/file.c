@@ -7,6 +7,7 @@
  * Only regular files are served, and only through path.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,8 +21,8 @@
 static int
 file_errno_status(struct client *c, int err, const char *what)
 {
-	const char *name = c->base.sock->name, *peer = c->base.peer.text;
-	int fd = c->base.fd;
+	int status, prio = LOG_DEBUG;
+	char peer[PEER_TEXT_MAX];
 
 	switch (err) {
 	case ENOENT:
@@ -29,31 +30,37 @@ file_errno_status(struct client *c, int err, const char *what)
 	case ENAMETOOLONG:
 	case ENXIO:	/* a socket file */
 	case ENODEV:	/* a device without a driver */
+		return 404;
 	case ELOOP:	/* a symlink, refused (--no-symlinks, or no openat2) */
 	case EXDEV:	/* a way out of the root, refused */
-		if (err == ELOOP || err == EXDEV)
-			log_debug("%s (fd %d): %s: %s refused: %s", name, fd,
-			    peer, what, strerror(err));
+		if (!log_debug_enabled())
+			return 404;
+		log_debug("%s (fd %d): %s: %s refused: %s", c->base.sock->name,
+		    c->base.fd, peer_text(&c->base.peer, peer), what,
+		    strerror(err));
 		return 404;
 	case EACCES:
 	case EPERM:
 		return 403;
 	case EMFILE:
 	case ENFILE:
-		log_warning("%s (fd %d): %s: cannot open %s: %s", name, fd,
-		    peer, what, strerror(err));
-		return 503;
+		prio = LOG_WARNING;
+		status = 503;
+		break;
 	default:
-		log_error("%s (fd %d): %s: cannot open %s: %s", name, fd, peer,
-		    what, strerror(err));
-		return 500;
+		prio = LOG_ERR;
+		status = 500;
+		break;
 	}
+	log_printf(prio, "%s (fd %d): %s: cannot open %s: %s",
+	    c->base.sock->name, c->base.fd, peer_text(&c->base.peer, peer),
+	    what, strerror(err));
+	return status;
 }
 
 /* If-Range: the Range applies only if the validator still matches. */
 static bool
-file_if_range(const struct request *req, const struct resp *r,
-    const struct stat *st)
+file_if_range(const struct request *req, const struct file_rep *f)
 {
 	const struct span *v = &req->if_range;
 	time_t t;
@@ -61,61 +68,89 @@ file_if_range(const struct request *req, const struct resp *r,
 	if (!v->p)
 		return true;
 	if (v->len > 0 && (v->p[0] == '"' || v->p[0] == 'W'))
-		return hdr_etag_match(v->p, v->len, r->etag, true);
-	return hdr_date_parse(v->p, v->len, &t) == 0 && t == st->st_mtime;
+		return hdr_etag_match(v->p, v->len, f->etag, true);
+	return hdr_date_parse(v->p, v->len, &t) == 0 && t == f->mtime;
 }
 
-/* A regular file, fd taken: 200, 206, 304 or 416. */
+/*
+ * A regular file: 200, 206, 304 or 416, and the part of it to send: from
+ * memory (f->body), or from f->fd, which the response takes when owned
+ * (an uncached file) and gets a duplicate of when cached.
+ */
 static int
 file_serve(struct client *c, const struct request *req, struct resp *r,
-    int fd, const struct stat *st)
+    const struct file_rep *f, bool owned)
 {
-	struct httpd *h = c->h;
-	uint64_t first, last, size = (uint64_t)st->st_size;
+	uint64_t first = 0, last = f->size - 1;
+	int status = 200;
 	time_t ims;
 
+	r->file = true;
 	r->validators = true;
-	hdr_etag_format(st, r->etag);
-	/* Most requests are for a few files of one deployment. */
-	if (st->st_mtime != h->lm_time || !h->lm[0]) {
-		h->lm_time = st->st_mtime;
-		hdr_date_format(st->st_mtime, h->lm);
-	}
-	memcpy(r->lastmod, h->lm, sizeof(r->lastmod));
+	memcpy(r->etag, f->etag, sizeof(r->etag));
+	memcpy(r->lastmod, f->lastmod, sizeof(r->lastmod));
 	/* RFC 9110 13.2.2: If-None-Match first; If-Modified-Since only
 	 * without it. */
 	if (req->if_none_match.p ?
 	    hdr_etag_match(req->if_none_match.p, req->if_none_match.len,
-	    r->etag, false) :
+	    f->etag, false) :
 	    req->if_modified_since.p &&
 	    hdr_date_parse(req->if_modified_since.p,
-	    req->if_modified_since.len, &ims) == 0 && st->st_mtime <= ims) {
-		close(fd);
-		return 304;
+	    req->if_modified_since.len, &ims) == 0 && f->mtime <= ims) {
+		status = 304;
+		goto out_nobody;
 	}
-	r->type = hdr_mime_type(h->rel);
-	r->size = size;
+	r->type = f->type;
+	r->size = f->size;
 	if (req->range.p && req->method == REQUEST_GET &&
-	    file_if_range(req, r, st)) {
-		switch (hdr_range_parse(req->range.p, req->range.len, size,
+	    file_if_range(req, f)) {
+		switch (hdr_range_parse(req->range.p, req->range.len, f->size,
 		    &first, &last)) {
 		case HDR_RANGE_OK:
-			r->fd = fd;
-			r->off = first;
-			r->len = last - first + 1;
-			return 206;
+			status = 206;
+			break;
 		case HDR_RANGE_UNSATISFIABLE:
-			close(fd);
 			r->validators = false;
-			return 416;
+			status = 416;
+			goto out_nobody;
 		case HDR_RANGE_NONE:
+			first = 0;
+			last = f->size - 1;
 			break;
 		}
 	}
-	r->fd = fd;
-	r->off = 0;
-	r->len = size;
-	return 200;
+	r->off = first;
+	r->len = f->size ? last - first + 1 : 0;
+	if (f->body) {
+		r->body = f->body + first;
+		r->body_len = (size_t)r->len;
+		return status;
+	}
+	r->fd = owned ? f->fd : fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+	if (r->fd < 0)
+		return file_errno_status(c, errno, "a cached file");
+	return status;
+out_nobody:
+	if (owned)
+		close(f->fd);
+	return status;
+}
+
+/* A regular file that could not be cached (fd taken). */
+static int
+file_serve_fd(struct client *c, const struct request *req, struct resp *r,
+    int fd, const struct stat *st)
+{
+	struct file_rep f = {
+		.fd = fd,
+		.size = (uint64_t)st->st_size,
+		.mtime = st->st_mtime,
+		.type = hdr_mime_type(c->h->rel),
+	};
+
+	hdr_etag_format(st, f.etag);
+	hdr_date_format(st->st_mtime, f.lastmod);
+	return file_serve(c, req, r, &f, true);
 }
 
 /* A directory asked for without its slash: where it is. */
@@ -138,30 +173,28 @@ file_redirect(struct client *c, const struct request *req, struct resp *r)
 	return r->location ? 301 : 500;
 }
 
-int
-file_route(struct client *c, const struct request *req, struct resp *r)
+/*
+ * The path in h->rel, resolved below the root: a regular file (its fd,
+ * with *st; h->rel then names it, index.html appended for a directory),
+ * or the status to answer (0 with *fd -1: r holds a redirect or listing).
+ */
+static int
+file_resolve(struct client *c, const struct request *req, struct resp *r,
+    bool slash, int *fdp, struct stat *st)
 {
 	struct httpd *h = c->h;
 	size_t rlen;
-	struct stat st;
-	bool slash;
 	int fd, ifd, status;
 
-	if (h->conf.diagnostics && req->path.len == strlen(HTTPD_DIAG_PATH) &&
-	    memcmp(req->path.p, HTTPD_DIAG_PATH, req->path.len) == 0)
-		return diag_make(c, req, r);
-	status = path_resolve(req->path.p, req->path.len, h->rel, h->rel_size,
-	    &slash);
-	if (status)
-		return status;
+	*fdp = -1;
 	fd = path_open(h->conf.rootfd, h->rel, h->conf.no_symlinks);
 	if (fd < 0)
 		return file_errno_status(c, -fd, "path");
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0) {
 		status = file_errno_status(c, errno, "path");
 		goto out_close;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st->st_mode)) {
 		if (!slash) {
 			status = file_redirect(c, req, r);
 			goto out_close;
@@ -181,18 +214,62 @@ file_route(struct client *c, const struct request *req, struct resp *r)
 		if (ifd < 0)
 			return file_errno_status(c, -ifd, "index.html");
 		fd = ifd;
-		if (fstat(fd, &st) < 0) {
+		if (fstat(fd, st) < 0) {
 			status = file_errno_status(c, errno, "index.html");
 			goto out_close;
 		}
 	}
 	/* Only regular files: not FIFOs, devices or sockets. */
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		status = 404;
 		goto out_close;
 	}
-	return file_serve(c, req, r, fd, &st);
+	*fdp = fd;
+	return 0;
 out_close:
 	close(fd);
 	return status;
+}
+
+int
+file_route(struct client *c, const struct request *req, struct resp *r)
+{
+	struct httpd *h = c->h;
+	struct file_rep *f;
+	struct timeval tv;
+	struct stat st;
+	uint64_t now;
+	size_t klen;
+	bool slash, stale = false;
+	int fd, status;
+
+	if (h->conf.diagnostics && req->path.len == strlen(HTTPD_DIAG_PATH) &&
+	    memcmp(req->path.p, HTTPD_DIAG_PATH, req->path.len) == 0)
+		return diag_make(c, req, r);
+	status = path_resolve(req->path.p, req->path.len, h->rel, h->rel_size,
+	    &slash);
+	if (status)
+		return status;
+	/* The cache key: the path, and whether it asked for a directory
+	 * (path_resolve() left room for "/index.html"). */
+	klen = strlen(h->rel);
+	memcpy(h->key, h->rel, klen);
+	if (slash)
+		h->key[klen++] = '/';
+	h->key[klen] = '\0';
+	event_base_gettimeofday_cached(server_base(h->srv), &tv);
+	now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+	f = cache_get(h->cache, h->key, now, &stale);
+	if (f && !stale)
+		return file_serve(c, req, r, f, false);
+	status = file_resolve(c, req, r, slash, &fd, &st);
+	if (fd < 0) {
+		if (f)
+			cache_drop(h->cache, h->key);
+		return status;
+	}
+	f = cache_put(h->cache, h->key, h->rel, fd, &st, now);
+	if (!f)
+		return file_serve_fd(c, req, r, fd, &st);
+	return file_serve(c, req, r, f, false);
 }

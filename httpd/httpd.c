@@ -48,6 +48,8 @@ httpd_free(void *ctx)
 
 	if (h->body)
 		evbuffer_free(h->body);
+	cache_free(h->cache);
+	free(h->key);
 	free(h->copy);
 	free(h->head);
 	free(h->rel);
@@ -84,6 +86,8 @@ httpd_new(struct server *srv, const struct httpd_conf *conf)
 	h->rbuf = malloc(HTTPD_READ_SIZE);
 	h->head = malloc(h->head_max);
 	h->rel = malloc(h->rel_size);
+	h->key = malloc(h->rel_size);
+	h->cache = cache_new(conf->cache_entries, conf->cache_bytes);
 	h->copy = malloc(HTTPD_COPY_MAX);
 	h->body = evbuffer_new();
 	ms[CLIENT_TIMER_HEADER] = conf->header_timeout_ms;
@@ -93,7 +97,8 @@ httpd_new(struct server *srv, const struct httpd_conf *conf)
 	ms[CLIENT_TIMER_LINGER] = HTTPD_LINGER_MS;
 	for (i = 0; i < CLIENT_NTIMERS; i++)
 		h->tv[i] = server_common_timeout(srv, ms[i]);
-	if (!h->rbuf || !h->head || !h->rel || !h->copy || !h->body ||
+	if (!h->rbuf || !h->head || !h->rel || !h->key || !h->cache ||
+	    !h->copy || !h->body ||
 	    !h->tv[0] || !h->tv[1] || !h->tv[2] || !h->tv[3]) {
 		httpd_free(h);
 		return -ENOMEM;

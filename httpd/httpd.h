@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <event2/buffer.h>
 
+#include "cache.h"
 #include "headers.h"
 #include "request.h"
 #include "server.h"
@@ -18,6 +19,7 @@
  *   httpd.c      the module: its state, shared clock, SIGTERM, STATUS=
  *   client.c     a connection's state machine and timers
  *   file.c       routing a request to a file, a redirect or an error
+ *   cache.c      the open-file cache file.c serves from
  *   listing.c    directory listings (--list-directories)
  *   diag.c       the diagnostics page (--diagnostics)
  *   response.c   the response writer: head, body, sendfile
@@ -44,6 +46,8 @@ struct httpd_conf {
 	unsigned header_timeout_ms;	/* a whole head must arrive in this */
 	unsigned keepalive_timeout_ms;	/* idle between requests; 0: close */
 	unsigned send_timeout_ms;	/* a reader that takes nothing this long */
+	unsigned cache_entries;		/* open-file cache: paths (0: none) */
+	size_t cache_bytes;		/* and bodies kept in memory */
 	bool no_symlinks;
 	bool list_dirs;
 	bool diagnostics;
@@ -72,7 +76,9 @@ struct httpd {
 	char *head;			/* the response head being written */
 	size_t head_max;
 	char *rel;			/* path_resolve() output, + "/index.html" */
+	char *key;			/* the cache key of the path asked for */
 	size_t rel_size;
+	struct cache *cache;
 	struct evbuffer *body;		/* a generated body (listing, diag) */
 	char *copy;			/* a small file read in: see response.c */
 	const struct timeval *tv[CLIENT_NTIMERS];
@@ -111,6 +117,7 @@ struct resp {
 	uint64_t off, len, size;	/* range sent, and the file's size */
 	const char *body;	/* memory body when fd < 0 (NULL: default) */
 	size_t body_len;
+	bool file;		/* a file's content (Accept-Ranges) */
 	bool validators;	/* Last-Modified and ETag below */
 	char etag[HDR_ETAG_LEN];
 	char lastmod[HDR_DATE_LEN];

@@ -31,7 +31,7 @@ HTTPD_BIN = $(B)/socket-activate-httpd
 HTTPD_CORE_SRC = httpd/request.c httpd/path.c httpd/headers.c
 HTTPD_CORE_OBJ = $(HTTPD_CORE_SRC:%.c=$(B)/%.o)
 # The module: connections, routing, responses, logs.
-HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c \
+HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c httpd/cache.c \
 	httpd/listing.c httpd/diag.c httpd/response.c httpd/accesslog.c
 HTTPD_OBJ = $(B)/httpd/main.o $(HTTPD_MODULE_SRC:%.c=$(B)/%.o) \
 	$(HTTPD_CORE_OBJ)

@@ -35,6 +35,8 @@ static const struct cli_option httpd_opts[] = {
 	{ "header-timeout", 0, CLI_MS, CONF(header_timeout_ms), 1, 3600 },
 	{ "keepalive-timeout", 0, CLI_MS, CONF(keepalive_timeout_ms), 0, 3600 },
 	{ "send-timeout", 0, CLI_MS, CONF(send_timeout_ms), 1, 3600 },
+	{ "cache-entries", 0, CLI_UNSIGNED, CONF(cache_entries), 0, 1000000 },
+	{ "cache-memory", 0, CLI_SIZE, CONF(cache_bytes), 0, 1ul << 30 },
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
@@ -124,7 +126,13 @@ static const struct cli_prog httpd_prog = {
 "                              close a connection idle between requests for\n"
 "                              SECONDS; 0 turns keep-alive off (default 5)\n"
 "      --send-timeout=SECONDS  close a connection whose client takes no byte\n"
-"                              of a response for SECONDS (default 60)\n",
+"                              of a response for SECONDS (default 60)\n"
+"      --cache-entries=N       keep up to N files open or in memory between\n"
+"                              requests, each checked against the disk at\n"
+"                              most a second after its last check; 0: open\n"
+"                              every file anew (default 1000)\n"
+"      --cache-memory=BYTES    bodies of small files (64K or less) kept in\n"
+"                              memory, in all (default 16M)\n",
 	.options = httpd_opts,
 	.types = ACTIVATE_STREAM,
 	.types_refused = "HTTP needs a stream socket",
@@ -154,6 +162,8 @@ main(int argc, char *argv[])
 			.keepalive_timeout_ms = 5000,
 			.send_timeout_ms = 60000,
 			.access_log = true,
+			.cache_entries = 1000,
+			.cache_bytes = 16 << 20,
 		},
 		.root = DEFAULT_ROOT,
 	};

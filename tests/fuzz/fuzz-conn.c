@@ -701,6 +701,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.shutdown_timeout_ms = 3000,
 	};
 	struct httpd_conf hconf = {
+		/* A small cache, so evictions happen too. */
+		.cache_entries = 4,
+		.cache_bytes = 4096,
 		.header_timeout_ms = 30000,
 		.keepalive_timeout_ms = 30000,
 		.send_timeout_ms = 30000,
