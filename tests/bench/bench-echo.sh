@@ -144,13 +144,17 @@ measure_rss() {
 # the wake-up of an idle vCPU; on one CPU it shows the per-message server cost.
 TESTS=()
 for t in tcp unix; do
-    TESTS+=("${t}_bulk|MBps=recv_MBps|bulk $t -n $BULK")
+    TESTS+=("${t}_bulk|MBps=recv_MBps units=bytes|bulk $t -n $BULK")
     for c in 1 $PP_CONNS; do
-        TESTS+=("${t}_pp$c|rtt=rtt_per_s p50=p50_us p99=p99_us|pingpong $t -c $c -t $SECS")
+        TESTS+=("${t}_pp$c|rtt=rtt_per_s p50=p50_us p99=p99_us units=round_trips|pingpong $t -c $c -t $SECS")
     done
 done
-TESTS+=("tcp_pp1same|rtt=rtt_per_s p50=p50_us|pingpong tcp -c 1 -t $SECS|same")
-TESTS+=("udp|dps=dgrams_per_s lost=losses|udp udp -c $UDP_SOCKS -t $SECS")
+TESTS+=("tcp_pp1same|rtt=rtt_per_s p50=p50_us units=round_trips|pingpong tcp -c 1 -t $SECS|same")
+TESTS+=("udp|dps=dgrams_per_s lost=losses units=replies|udp udp -c $UDP_SOCKS -t $SECS")
+
+# CPU time (user + system, clock ticks) of a server process so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+HZ=$(getconf CLK_TCK)
 
 # Run one test against one server (bounded by timeout too, in case a server
 # wedges) and append its RESULT fields to R.
@@ -158,15 +162,23 @@ run_test() {
     local label=$1 name fields args same out f v mode transport
     IFS='|' read -r name fields args same <<<"$2"
     read -r mode transport args <<<"$args"
-    local pin=("${PIN_CLI[@]}")
+    local pin=("${PIN_CLI[@]}") srv=${SRV[$label]} t0 t1 units
     [ "$same" = same ] && pin=("${PIN_SAME[@]}")
+    [ "$transport" != udp ] || srv=${SRV[$label.udp]}
+    t0=$(cpu_ticks "$srv")
     # shellcheck disable=SC2086 # args is a word list on purpose
     if out=$(timeout $((${SECS%.*} + 120)) "${pin[@]}" "$LOAD" "$mode" "${ADDR[$label.$transport]}" $args); then
+        t1=$(cpu_ticks "$srv")
         echo "$out" | grep -v '^RESULT' | sed "s/^/[$label] /"
         for f in $fields; do
             v=$(echo "$out" | sed -n "s/^RESULT.* ${f#*=}=\([^ ]*\).*/\1/p")
             R[$label:$name.${f%%=*}]+=" $v"
         done
+        # The server's own CPU: ms per MB (1e6 bytes) for bulk, us per
+        # round trip or per datagram answered otherwise.
+        units=$(echo "$out" | sed -n "s/^RESULT.* ${fields##*units=}=\([^ ]*\).*/\1/p")
+        R[$label:$name.cpu]+=" $(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="${units:-0}" -v bulk="${name%_bulk}" -v name="$name" \
+            'BEGIN { if (n + 0 == 0) print "n/a"; else if (bulk != name) printf "%.3f", t * 1e3 / hz / (n / 1e6); else printf "%.2f", t * 1e6 / hz / n }')"
     else
         echo "$out"
         echo "bench-echo: FAILED: echo-load $mode ${ADDR[$label.$transport]} $args" >&2
@@ -203,8 +215,10 @@ printf '%-42s | %12s | %12s | %s\n' metric ours reference ratio
 printf -- '-------------------------------------------+--------------+--------------+------\n'
 for t in tcp unix; do
     row "$t bulk echo MB/s" "${t}_bulk.MBps"
+    row "$t bulk: server CPU ms per MB" "${t}_bulk.cpu"
     for c in 1 $PP_CONNS; do
         row "$t pingpong c=$c round trips/s" "${t}_pp$c.rtt"
+        row "$t pingpong c=$c: server CPU us per trip" "${t}_pp$c.cpu"
         row "$t pingpong c=$c p50 us" "${t}_pp$c.p50"
         row "$t pingpong c=$c p99 us" "${t}_pp$c.p99"
     done
@@ -212,6 +226,7 @@ done
 row "tcp pingpong c=1 same CPU round trips/s" tcp_pp1same.rtt
 row "tcp pingpong c=1 same CPU p50 us" tcp_pp1same.p50
 row "udp $UDP_SOCKS sockets datagrams/s" udp.dps
+row "udp: server CPU us per datagram" udp.cpu
 row "udp $UDP_SOCKS sockets lost datagrams" udp.lost
 row "RSS idle kB" rss_idle
 row "RSS with $IDLE_CONNS idle TCP connections kB" rss_1000

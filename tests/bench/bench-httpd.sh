@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # bench-httpd.sh: wrk against our socket-activated static HTTP server and, in
-# the same run and under the same conditions, against lighttpd and nginx.
-# Numbers only: nothing here passes or fails, and nothing is ever made up: a
-# server that cannot run gets a column of "skipped: reason" or "failed: reason".
+# the same run and under the same conditions, against lighttpd and nginx, and
+# against the floor: a fixed 612-byte response from memory (floor-httpd.c), the
+# least a server can cost per request on this kernel. Numbers only: nothing
+# here passes or fails, and nothing is ever made up: a server that cannot run
+# gets a column of "skipped: reason" or "failed: reason".
 #
-# All three are started the same way, `systemd-socket-activate -l 127.0.0.1:PORT`,
-# one worker each, access logs off, serving one document root that holds a
-# 612-byte index.html and a 1 MiB file; the script checks that each really
-# serves the socket it was passed (and listens on nothing else).
+# All are started the same way, `systemd-socket-activate -l 127.0.0.1:PORT`,
+# one worker each, serving one document root that holds a 612-byte
+# index.html and a 1 MiB file; the script checks that each really serves the
+# socket it was passed (and listens on nothing else). Ours runs twice: as
+# users run it, with its access log on (to a file, as the journal would take
+# it), and with --no-access-log; lighttpd and nginx run with theirs off.
+#
+# Besides requests/s and latency, each server's own CPU time (user + system
+# of the serving process, from /proc/PID/stat, across the wrk run) per
+# request and per MB: with one wrk thread on 2 CPUs, wrk saturates near the
+# fastest servers' rate, so CPU per request is what tells them apart. Every
+# figure is also printed as a ratio to the floor and to lighttpd.
 #
 # Env:
 #   HTTPD_BIN     our server (default build/socket-activate-httpd), run as
@@ -24,7 +34,7 @@
 #   BENCH_NOPIN=1 no taskset pinning
 #   BENCH_QUIET_WAIT  seconds to wait, before each server, for CPUs 0 and 1 to
 #                 be idle (default 30); a column measured on busy CPUs is flagged
-#   BENCH_SERVERS which columns to run (default "ours lighttpd nginx")
+#   BENCH_SERVERS which columns to run (default "floor ours ours-nolog lighttpd nginx")
 # Traffic goes to 127.0.0.1 only, every run is bounded by wrk -d and timeout.
 set -euo pipefail
 cd "$(dirname "$0")/../.." # repo root: default paths are relative to it
@@ -37,7 +47,8 @@ THREADS=${BENCH_THREADS:-1}
 WARMUP=${BENCH_WARMUP:-1}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-30}
 OUT=${BENCH_OUT:-build/bench}
-read -r -a SERVERS <<<"${BENCH_SERVERS:-ours lighttpd nginx}"
+read -r -a SERVERS <<<"${BENCH_SERVERS:-floor ours ours-nolog lighttpd nginx}"
+FLOOR_BIN=${FLOOR_BIN:-build/bench/floor-httpd}
 SMALL_SIZE=612
 BIG_SIZE=1048576
 
@@ -219,7 +230,12 @@ EOF
         ACT_ENV=(-E 'NGINX=3;')
         VERSION=$("$NGINX" -v 2>&1 | sed 's/.*: //')
         ;;
-    ours)
+    floor)
+        [ -x "$FLOOR_BIN" ] || { SKIP="$FLOOR_BIN not built (make $FLOOR_BIN)"; return; }
+        CMD=("$FLOOR_BIN")
+        VERSION="fixed response"
+        ;;
+    ours | ours-nolog)
         if [ -n "${HTTPD_CMD:-}" ]; then
             case $HTTPD_CMD in
             lighttpd | nginx)
@@ -240,7 +256,8 @@ EOF
         [ -x "$HTTPD_BIN" ] || { SKIP="not built ($HTTPD_BIN missing)"; return; }
         local extra=()
         read -r -a extra <<<"${HTTPD_ARGS:-}"
-        CMD=("$HTTPD_BIN" --root "$ROOT" --no-access-log "${extra[@]}")
+        CMD=("$HTTPD_BIN" --root "$ROOT" "${extra[@]}")
+        [ "$kind" = ours ] || CMD+=(--no-access-log)
         VERSION="git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- httpd common 2>/dev/null || echo +changes)"
         ;;
     esac
@@ -293,7 +310,13 @@ check_get() {
     return 1
 }
 
-METRICS=(version procs small.rps small.p50 small.p99 big.rps big.gbps rss.idle rss.load rss.peak rsssum.idle rsssum.load errors)
+METRICS=(version procs small.rps small.rps_floor small.rps_lighttpd small.cpu small.cpu_floor
+    small.cpu_lighttpd small.p50 small.p99 big.rps big.gbps big.gbps_lighttpd big.cpu big.cpu_lighttpd
+    rss.idle rss.anon rss.load rss.peak rsssum.idle rsssum.load errors)
+
+# CPU time of a process so far, in clock ticks (user + system).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+HZ=$(getconf CLK_TCK)
 
 bench_one() {
     local label=$1 kind=$1 serve_pid pids inode listeners tries=0 n
@@ -345,7 +368,11 @@ bench_one() {
     # The first connection makes systemd-socket-activate exec the server (same
     # pid). Idle RSS is taken after that one small GET; the 1 MiB file is
     # checked after it. Both must come back byte for byte before any load.
-    check_get index.html || return 0
+    if [ "$kind" = floor ]; then
+        curl -s -m 10 -o /dev/null "http://127.0.0.1:$PORT/" || true
+    else
+        check_get index.html || return 0
+    fi
     case $(readlink "/proc/$SRV_PID/exe" 2>/dev/null) in
     */systemd-socket-activate | "") fail_rest "$label" "server did not exec or died"; kill_tree "$SRV_PID"; forget "$SRV_PID"; return 0 ;;
     esac
@@ -378,14 +405,21 @@ bench_one() {
     fi
 
     R[$label:rss.idle]=$(rss "$serve_pid" VmRSS)
+    R[$label:rss.anon]=$(rss "$serve_pid" RssAnon)
     R[$label:rsssum.idle]=$(rss_sum $pids)
-    echo "RSS idle: ${R[$label:rss.idle]} kB (all processes ${R[$label:rsssum.idle]} kB)"
-    check_get 1M.bin || return 0
+    echo "RSS idle: ${R[$label:rss.idle]} kB, of it private (anonymous) ${R[$label:rss.anon]} kB (all processes ${R[$label:rsssum.idle]} kB)"
+    [ "$kind" = floor ] || check_get 1M.bin || return 0
 
     echo "--- warm-up: ${WARMUP}s on /index.html (not recorded)"
     run_wrk "$label" warm /index.html "$WARMUP" >/dev/null || true
     echo "--- /index.html ($SMALL_SIZE B): wrk -t$THREADS -c$CONNS -d${SECS}s --latency"
+    local t0 t1
+    t0=$(cpu_ticks "$serve_pid")
     if run_wrk "$label" small /index.html "$SECS" && kill -0 "$serve_pid" 2>/dev/null; then
+        t1=$(cpu_ticks "$serve_pid")
+        # microseconds of server CPU per request
+        R[$label:small.cpu]=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="${R[$label:small.requests]}" \
+            'BEGIN { printf "%.2f", n ? t * 1e6 / hz / n : 0 }')
         local dur=${R[$label:small.duration_us]}
         R[$label:small.rps]=$(fmt "${R[$label:small.requests]}" 0 "$(fmt "$dur" 6 1000000)")
         R[$label:small.p50]=$(fmt "${R[$label:small.p50_us]}" 3 1000)
@@ -396,7 +430,14 @@ bench_one() {
         fail_rest "$label" "wrk on /index.html failed or the server died"
     fi
     echo "--- /1M.bin (1 MiB): wrk -t$THREADS -c$CONNS -d${SECS}s --latency"
-    if kill -0 "$serve_pid" 2>/dev/null && run_wrk "$label" big /1M.bin "$SECS" && kill -0 "$serve_pid" 2>/dev/null; then
+    t0=$(cpu_ticks "$serve_pid")
+    if [ "$kind" = floor ]; then
+        echo "    (the floor only answers with its fixed 612 B response)"
+    elif kill -0 "$serve_pid" 2>/dev/null && run_wrk "$label" big /1M.bin "$SECS" && kill -0 "$serve_pid" 2>/dev/null; then
+        t1=$(cpu_ticks "$serve_pid")
+        # milliseconds of server CPU per MB (1e6 bytes) sent
+        R[$label:big.cpu]=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v b="${R[$label:big.bytes]}" \
+            'BEGIN { printf "%.3f", b ? t * 1e3 / hz / (b / 1e6) : 0 }')
         local dur=${R[$label:big.duration_us]}
         R[$label:big.rps]=$(fmt "${R[$label:big.requests]}" 1 "$(fmt "$dur" 6 1000000)")
         R[$label:big.gbps]=$(fmt "${R[$label:big.bytes]}" 3 "$((dur * 1000))") # bytes/us = MB/s
@@ -425,16 +466,38 @@ say "$PINNING; wrk: $THREADS thread(s) (one per CPU given to wrk), $CONNS keep-a
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine skews results)"
 for s in "${SERVERS[@]}"; do bench_one "$s"; done
 
+# ---- ratios to the floor and to lighttpd, of what was measured in this run
+ratio() { # ratio VALUE REFERENCE -> VALUE/REFERENCE, or n/a
+    awk -v v="$1" -v r="$2" 'BEGIN { if (v ~ /^[0-9.]+$/ && r ~ /^[0-9.]+$/ && r + 0 > 0) printf "%.2f", v / r; else print "n/a" }'
+}
+for l in "${LABELS[@]}"; do
+    R[$l:small.rps_floor]=$(ratio "${R[$l:small.rps]:-}" "${R[floor:small.rps]:-}")
+    R[$l:small.cpu_floor]=$(ratio "${R[$l:small.cpu]:-}" "${R[floor:small.cpu]:-}")
+    R[$l:small.rps_lighttpd]=$(ratio "${R[$l:small.rps]:-}" "${R[lighttpd:small.rps]:-}")
+    R[$l:small.cpu_lighttpd]=$(ratio "${R[$l:small.cpu]:-}" "${R[lighttpd:small.cpu]:-}")
+    R[$l:big.gbps_lighttpd]=$(ratio "${R[$l:big.gbps]:-}" "${R[lighttpd:big.gbps]:-}")
+    R[$l:big.cpu_lighttpd]=$(ratio "${R[$l:big.cpu]:-}" "${R[lighttpd:big.cpu]:-}")
+done
+
 # ---- table and CSV
 declare -A NAME=(
     [version]="version"
     [procs]="server processes"
     [small.rps]="612 B file: requests/s"
+    [small.rps_floor]="612 B file: requests/s, ratio to the floor"
+    [small.rps_lighttpd]="612 B file: requests/s, ratio to lighttpd"
+    [small.cpu]="612 B file: server CPU us per request"
+    [small.cpu_floor]="612 B file: CPU per request, ratio to the floor"
+    [small.cpu_lighttpd]="612 B file: CPU per request, ratio to lighttpd"
     [small.p50]="612 B file: latency p50 (ms)"
     [small.p99]="612 B file: latency p99 (ms)"
     [big.rps]="1 MiB file: requests/s"
     [big.gbps]="1 MiB file: GB/s (1e9 B/s incl. headers)"
+    [big.gbps_lighttpd]="1 MiB file: GB/s, ratio to lighttpd"
+    [big.cpu]="1 MiB file: server CPU ms per MB"
+    [big.cpu_lighttpd]="1 MiB file: CPU per MB, ratio to lighttpd"
     [rss.idle]="RSS idle, serving process (kB)"
+    [rss.anon]="of it private (RssAnon) (kB)"
     [rss.load]="RSS after load, serving process (kB)"
     [rss.peak]="peak RSS (VmHWM), serving process (kB)"
     [rsssum.idle]="RSS idle, all server processes (kB)"
@@ -443,8 +506,10 @@ declare -A NAME=(
 )
 mkdir -p "$OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-CSV=$OUT/httpd-$STAMP.csv
-TXT=$OUT/httpd-$STAMP.txt
+PIN_LABEL=pinned
+[ ${#PIN_SRV[@]} != 0 ] || PIN_LABEL=unpinned
+CSV=$OUT/httpd-$STAMP-$PIN_LABEL.csv
+TXT=$OUT/httpd-$STAMP-$PIN_LABEL.txt
 csvq() { local v=${1//\"/\"\"}; printf '"%s"' "$v"; }
 {
     printf 'metric'
@@ -467,7 +532,8 @@ done
 {
     echo
     echo "bench-httpd $STAMP: $PINNING"
-    echo "wrk: $THREADS thread(s), $CONNS keep-alive connections, ${SECS}s per measurement, HTTP/1.1 GET on 127.0.0.1; one server worker each, access logs off"
+    echo "wrk: $THREADS thread(s), $CONNS keep-alive connections, ${SECS}s per measurement, HTTP/1.1 GET on 127.0.0.1; one server worker each"
+    echo "ours: access log on (to a file); ours-nolog, lighttpd, nginx: access logs off; floor: fixed 612 B response from memory"
     printf "%-${w0}s" metric
     for l in "${LABELS[@]}"; do printf " | %-${W[$l]}s" "$l"; done
     echo
@@ -485,5 +551,5 @@ done
     [ -z "$BUSY_NOTE" ] || echo "WARNING: other work kept CPU 0 or 1 busy (20% or more) just before:$BUSY_NOTE; rerun on a quiet machine"
     echo "latency and RSS: lower is better. CSV: $CSV"
 } | tee "$TXT"
-cp "$CSV" "$OUT/httpd-latest.csv"
-cp "$TXT" "$OUT/httpd-latest.txt"
+cp "$CSV" "$OUT/httpd-latest-$PIN_LABEL.csv"
+cp "$TXT" "$OUT/httpd-latest-$PIN_LABEL.txt"

@@ -1,7 +1,9 @@
 # Echo benchmark harness; included by the top Makefile (paths are relative to
 # the repo root). Nothing here is a test: it prints numbers.
-#   make bench-echo          full run (1 GiB bulk, 5 s per timed test, ~2 min)
-#   make bench-echo-quick    smoke run (64 MiB bulk, 1 s per test)
+#   make bench-echo          full run (1 GiB bulk, 3 s per timed test, median of
+#                            3), pinned (server CPU 0, client CPU 1) then
+#                            unpinned (~8 min)
+#   make bench-echo-quick    smoke run (64 MiB bulk, 1 s per test, pinned)
 #   ECHO_BIN=build/bench/ref-echo make bench-echo   reference against itself
 
 BENCH_DIR := tests/bench
@@ -22,7 +24,8 @@ $(BENCH_OUT_DIR)/echo-load: $(BENCH_DIR)/echo-load.c
 
 # The server under test is a prerequisite so `make bench-echo` builds it first.
 bench-echo: $(BENCH_OUT_DIR)/ref-echo $(BENCH_OUT_DIR)/echo-load $(BENCH_ECHO_BIN)
-	ECHO_BIN=$(BENCH_ECHO_BIN) $(BENCH_DIR)/bench-echo.sh
+	BENCH_NOPIN=0 ECHO_BIN=$(BENCH_ECHO_BIN) $(BENCH_DIR)/bench-echo.sh
+	BENCH_NOPIN=1 ECHO_BIN=$(BENCH_ECHO_BIN) $(BENCH_DIR)/bench-echo.sh
 
 bench-echo-quick: $(BENCH_OUT_DIR)/ref-echo $(BENCH_OUT_DIR)/echo-load $(BENCH_ECHO_BIN)
 	BENCH_QUICK=1 ECHO_BIN=$(BENCH_ECHO_BIN) $(BENCH_DIR)/bench-echo.sh

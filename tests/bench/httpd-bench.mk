@@ -1,34 +1,40 @@
-# HTTP benchmark: wrk against our socket-activate-httpd, lighttpd and nginx,
-# all socket-activated the same way; included by the top Makefile (paths are
+# HTTP benchmark: wrk against our socket-activate-httpd (access log on and
+# off), lighttpd, nginx and the floor (a fixed response from memory), all
+# socket-activated the same way; included by the top Makefile (paths are
 # relative to the repo root). Nothing here is a test: it prints numbers.
 #   make bench-httpd-deps    install wrk, lighttpd, nginx-light (apt; services left stopped and disabled)
-#   make bench-httpd         10 s per measurement (about 1.5 min)
-#   make bench-httpd-quick   2 s per measurement (smoke run, about 30 s)
+#   make bench-httpd         10 s per measurement, pinned (server CPU 0, wrk CPU 1)
+#                            then unpinned (about 6 min)
+#   make bench-httpd-quick   2 s per measurement, pinned only (smoke run, about 1 min)
 #   make bench-httpd HTTPD_CMD=lighttpd   lighttpd in the "ours" column (checks the plumbing)
-# Results: table on stdout, CSV and text in $(HTTPD_BENCH_OUT) (default $(B)/bench,
-# ignored by git with the rest of $(B)/).
+# Results: tables on stdout, CSV and text in $(HTTPD_BENCH_OUT)
+# (httpd-latest-pinned.txt, httpd-latest-unpinned.txt).
 
-HTTPD_BENCH_OUT ?= $(B)/bench
+HTTPD_BENCH_OUT ?= build/bench
 HTTPD_BENCH_SH := tests/bench/bench-httpd.sh
+FLOOR_HTTPD := build/bench/floor-httpd
 
-# Our server: $(HTTPD_BIN) when the httpd fragment (or the command line)
-# defines it, else the default path. Recipes expand variables only when they
-# run, after every fragment is read, so the include order does not matter.
-# When HTTPD_BIN is defined we (re)build it first; a failed build does not stop
-# the benchmark, the script marks our column "skipped: build failed" instead.
+$(FLOOR_HTTPD): tests/bench/floor-httpd.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDFLAGS)
+
+# Our server is built first; a failed build does not stop the benchmark,
+# the script marks our columns "skipped: build failed" instead.
 define httpd_bench_run
-	@bin='$(if $(HTTPD_BIN),$(HTTPD_BIN),build/socket-activate-httpd)'; failed=0; \
-	if [ -n '$(HTTPD_BIN)' ] && [ -z '$(HTTPD_CMD)' ]; then \
-		$(MAKE) --no-print-directory "$$bin" || failed=1; \
+	@failed=0; \
+	if [ -z '$(HTTPD_CMD)' ]; then \
+		$(MAKE) --no-print-directory '$(HTTPD_BIN)' || failed=1; \
 	fi; \
-	HTTPD_BIN="$$bin" HTTPD_BUILD_FAILED=$$failed BENCH_OUT='$(HTTPD_BENCH_OUT)' \
+	HTTPD_BIN='$(HTTPD_BIN)' HTTPD_BUILD_FAILED=$$failed \
+		BENCH_OUT='$(HTTPD_BENCH_OUT)' FLOOR_BIN='$(FLOOR_HTTPD)' \
 		$(1) $(HTTPD_BENCH_SH)
 endef
 
-bench-httpd:
-	$(call httpd_bench_run,)
+bench-httpd: $(FLOOR_HTTPD)
+	$(call httpd_bench_run,BENCH_NOPIN=0)
+	$(call httpd_bench_run,BENCH_NOPIN=1)
 
-bench-httpd-quick:
+bench-httpd-quick: $(FLOOR_HTTPD)
 	$(call httpd_bench_run,BENCH_QUICK=1)
 
 bench-httpd-deps:
