@@ -39,8 +39,8 @@ override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 override LDLIBS += $(DEPS_LIBS)
 
 COMMON_SRC = common/log.c common/addr.c common/activate.c common/notify.c \
-	common/server.c common/conn.c common/cli.c common/ratelimit.c \
-	common/sandbox.c
+	common/server.c common/accept.c common/conn.c common/cli.c \
+	common/ratelimit.c common/sandbox.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 
 ECHO_SRC = echo/main.c echo/echo.c

@@ -44,4 +44,25 @@ void conn_free(struct conn *c);
 /* A connection is gone: its slot frees, and the server may be done. */
 void server_conn_gone(struct server *srv);
 
+/* accept.c: the listeners' callback; accepting on or off as the server's
+ * state (serving, stopping, at the cap, out of fds) wants; the soft
+ * RLIMIT_NOFILE raised to the hard limit. */
+void server_accept_cb(evutil_socket_t lfd, short what, void *arg);
+void server_resume_cb(evutil_socket_t fd, short what, void *arg);
+void server_update_accept(struct server *srv);
+void server_raise_nofile(void);
+/* server.c: without connections, the server may be done (stopping, or
+ * nothing left to serve). */
+void server_check_done(struct server *srv);
+
+static inline struct timeval
+server_ms(unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	return tv;
+}
+
+
+
 #endif

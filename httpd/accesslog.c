@@ -51,42 +51,9 @@ accesslog_host(const struct peer *p, int family, char *buf, size_t size)
 	}
 }
 
-/*
- * The line is built by hand, not with printf: at tens of thousands of
+/* The line is built by hand, not with printf: at tens of thousands of
  * requests a second, vsnprintf() was 40% of the server's instructions
- * (callgrind, make bench-httpd).
- */
-struct line {
-	char p[1536];
-	size_t len;
-};
-
-static void
-line_add(struct line *l, const char *s, size_t n)
-{
-	if (n > sizeof(l->p) - l->len)
-		n = sizeof(l->p) - l->len;
-	memcpy(l->p + l->len, s, n);
-	l->len += n;
-}
-
-static void
-line_str(struct line *l, const char *s)
-{
-	line_add(l, s, strlen(s));
-}
-
-static void
-line_u64(struct line *l, uint64_t v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	line_add(l, p, (size_t)(tmp + sizeof(tmp) - p));
-}
+ * (callgrind, make bench-httpd). */
 
 /*
  * Appends a peer-controlled string, escaped: printable ASCII stays, the
@@ -94,7 +61,7 @@ line_u64(struct line *l, uint64_t v)
  * input bytes and size - 1 output bytes, then "..." if it was cut.
  */
 static void
-line_escape(struct line *l, const char *s, size_t len, size_t max,
+line_escape(struct wbuf *l, const char *s, size_t len, size_t max,
     size_t size, bool spaces)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -102,8 +69,8 @@ line_escape(struct line *l, const char *s, size_t len, size_t max,
 	size_t i, o = 0;
 
 	/* Never beyond the line: size is what the field may take of it. */
-	if (size > sizeof(l->p) - l->len)
-		size = sizeof(l->p) - l->len;
+	if (size > l->max - l->len)
+		size = l->max - l->len;
 	for (i = 0; i < len && i < max && o + 5 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -127,14 +94,14 @@ line_escape(struct line *l, const char *s, size_t len, size_t max,
 
 /* A quoted field: "-" when absent. */
 static void
-line_field(struct line *l, const struct span *v)
+line_field(struct wbuf *l, const struct span *v)
 {
-	line_add(l, "\"", 1);
+	wbuf_add(l, "\"", 1);
 	if (v->p)
 		line_escape(l, v->p, v->len, 160, 160, true);
 	else
-		line_add(l, "-", 1);
-	line_add(l, "\"", 1);
+		wbuf_add(l, "-", 1);
+	wbuf_add(l, "\"", 1);
 }
 
 void
@@ -143,38 +110,37 @@ accesslog_line(struct client *c, const struct request *req, int status,
 {
 	static const struct span none;
 	const struct peer *p = &c->base.peer;
-	struct line l;
-
-	l.len = 0;	/* not the whole buffer: it is written, not read */
-	line_str(&l, c->host);
-	line_add(&l, " - - [", 6);
-	line_str(&l, c->h->clf_date);
-	line_add(&l, "] \"", 3);
+	char buf[1536];
+	struct wbuf l = { .p = buf, .max = sizeof(buf) };
+	wbuf_str(&l, c->host);
+	wbuf_add(&l, " - - [", 6);
+	wbuf_str(&l, c->h->clf_date);
+	wbuf_add(&l, "] \"", 3);
 	if (req && req->target.p && req->method_name.p) {
 		line_escape(&l, req->method_name.p, req->method_name.len, 16,
 		    48, false);
-		line_add(&l, " ", 1);
+		wbuf_add(&l, " ", 1);
 		line_escape(&l, req->target.p, req->target.len, 256, 260,
 		    false);
-		line_add(&l, " HTTP/1.", 8);
-		line_u64(&l, (uint64_t)(req->minor < 0 ? 0 : req->minor));
+		wbuf_add(&l, " HTTP/1.", 8);
+		wbuf_u64(&l, (uint64_t)(req->minor < 0 ? 0 : req->minor));
 	} else {
-		line_add(&l, "-", 1);
+		wbuf_add(&l, "-", 1);
 	}
-	line_add(&l, "\" ", 2);
-	line_u64(&l, (uint64_t)status);
-	line_add(&l, " ", 1);
+	wbuf_add(&l, "\" ", 2);
+	wbuf_u64(&l, (uint64_t)status);
+	wbuf_add(&l, " ", 1);
 	if (bytes)
-		line_u64(&l, bytes);
+		wbuf_u64(&l, bytes);
 	else
-		line_add(&l, "-", 1);
-	line_add(&l, " ", 1);
+		wbuf_add(&l, "-", 1);
+	wbuf_add(&l, " ", 1);
 	line_field(&l, req ? &req->referer : &none);
-	line_add(&l, " ", 1);
+	wbuf_add(&l, " ", 1);
 	line_field(&l, req ? &req->user_agent : &none);
-	line_add(&l, " fd=", 4);
+	wbuf_add(&l, " fd=", 4);
 	line_escape(&l, p->fdname, strlen(p->fdname), 64, 100, false);
-	line_add(&l, " peer=", 6);
+	wbuf_add(&l, " peer=", 6);
 	line_escape(&l, p->addr_text, strlen(p->addr_text), ADDR_STRLEN,
 	    ADDR_STRLEN * 2, false);
 	log_line(LOG_INFO, l.p, l.len);

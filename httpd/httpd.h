@@ -125,6 +125,17 @@ struct resp {
 	bool no_store;
 };
 
+/* A fixed-size output buffer: what does not fit is cut and overflow set
+ * (response.c). */
+struct wbuf {
+	char *p;
+	size_t len, max;
+	bool overflow;
+};
+void wbuf_add(struct wbuf *b, const char *s, size_t n);
+void wbuf_str(struct wbuf *b, const char *s);
+void wbuf_u64(struct wbuf *b, uint64_t v);
+
 /* httpd.c */
 void httpd_clock(struct httpd *h);
 

@@ -29,31 +29,25 @@
  * together or peeked into iovecs first, for bytes that are almost always
  * sent at once.
  */
-struct head {
-	char *p;
-	size_t len, max;
-	bool overflow;
-};
-
-static void
-head_add(struct head *b, const char *s, size_t n)
+void
+wbuf_add(struct wbuf *b, const char *s, size_t n)
 {
 	if (n > b->max - b->len) {
+		n = b->max - b->len;
 		b->overflow = true;
-		return;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
 
-static void
-head_str(struct head *b, const char *s)
+void
+wbuf_str(struct wbuf *b, const char *s)
 {
-	head_add(b, s, strlen(s));
+	wbuf_add(b, s, strlen(s));
 }
 
-static void
-head_u64(struct head *b, uint64_t v)
+void
+wbuf_u64(struct wbuf *b, uint64_t v)
 {
 	char tmp[24], *p = tmp + sizeof(tmp);
 
@@ -61,7 +55,7 @@ head_u64(struct head *b, uint64_t v)
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	head_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	wbuf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void
@@ -221,33 +215,33 @@ response_start(struct client *c, const char *head, size_t hlen,
 /* The head of r into b. */
 static void
 response_head(struct client *c, const struct request *req,
-    const struct resp *r, uint64_t blen, struct head *b)
+    const struct resp *r, uint64_t blen, struct wbuf *b)
 {
 	struct httpd *h = c->h;
 	char range[96];
 
-	head_str(b, "HTTP/1.1 ");
-	head_u64(b, (uint64_t)r->status);
-	head_str(b, " ");
-	head_str(b, request_reason(r->status));
-	head_str(b, "\r\nServer: socket-activate-httpd\r\nDate: ");
-	head_str(b, h->date);
+	wbuf_str(b, "HTTP/1.1 ");
+	wbuf_u64(b, (uint64_t)r->status);
+	wbuf_str(b, " ");
+	wbuf_str(b, request_reason(r->status));
+	wbuf_str(b, "\r\nServer: socket-activate-httpd\r\nDate: ");
+	wbuf_str(b, h->date);
 	if (r->status != 304) {
 		if (r->type) {
-			head_str(b, "\r\nContent-Type: ");
-			head_str(b, r->type);
+			wbuf_str(b, "\r\nContent-Type: ");
+			wbuf_str(b, r->type);
 		}
-		head_str(b, "\r\nContent-Length: ");
-		head_u64(b, blen);
+		wbuf_str(b, "\r\nContent-Length: ");
+		wbuf_u64(b, blen);
 	}
 	if (r->validators) {
-		head_str(b, "\r\nLast-Modified: ");
-		head_str(b, r->lastmod);
-		head_str(b, "\r\nETag: ");
-		head_str(b, r->etag);
+		wbuf_str(b, "\r\nLast-Modified: ");
+		wbuf_str(b, r->lastmod);
+		wbuf_str(b, "\r\nETag: ");
+		wbuf_str(b, r->etag);
 	}
 	if (r->status == 200 && r->file)
-		head_str(b, "\r\nAccept-Ranges: bytes");
+		wbuf_str(b, "\r\nAccept-Ranges: bytes");
 	if (r->status == 206 || r->status == 416) {
 		if (r->status == 206)
 			snprintf(range, sizeof(range), "bytes %llu-%llu/%llu",
@@ -257,29 +251,29 @@ response_head(struct client *c, const struct request *req,
 		else
 			snprintf(range, sizeof(range), "bytes */%llu",
 			    (unsigned long long)r->size);
-		head_str(b, "\r\nContent-Range: ");
-		head_str(b, range);
+		wbuf_str(b, "\r\nContent-Range: ");
+		wbuf_str(b, range);
 	}
 	if (r->location) {
-		head_str(b, "\r\nLocation: ");
-		head_str(b, r->location);
+		wbuf_str(b, "\r\nLocation: ");
+		wbuf_str(b, r->location);
 	}
 	if (r->status == 405)
-		head_str(b, "\r\nAllow: GET, HEAD");
+		wbuf_str(b, "\r\nAllow: GET, HEAD");
 	if (r->no_store)
-		head_str(b, "\r\nCache-Control: no-store");
+		wbuf_str(b, "\r\nCache-Control: no-store");
 	if (c->close_after)
-		head_str(b, "\r\nConnection: close");
+		wbuf_str(b, "\r\nConnection: close");
 	else if (req && req->minor == 0)
-		head_str(b, "\r\nConnection: keep-alive");
-	head_str(b, "\r\n\r\n");
+		wbuf_str(b, "\r\nConnection: keep-alive");
+	wbuf_str(b, "\r\n\r\n");
 }
 
 int
 response_send(struct client *c, const struct request *req, struct resp *r)
 {
 	struct httpd *h = c->h;
-	struct head b = { .p = h->head, .max = h->head_max };
+	struct wbuf b = { .p = h->head, .max = h->head_max };
 	bool head = req && req->method == REQUEST_HEAD;
 	bool file = r->fd >= 0;
 	char ebody[64];
@@ -302,7 +296,7 @@ response_send(struct client *c, const struct request *req, struct resp *r)
 		 * a short honest answer rather than a cut one. */
 		b.len = 0;
 		b.overflow = false;
-		head_str(&b, "HTTP/1.1 500 Internal Server Error\r\n"
+		wbuf_str(&b, "HTTP/1.1 500 Internal Server Error\r\n"
 		    "Content-Length: 0\r\nConnection: close\r\n\r\n");
 		c->close_after = true;
 		r->status = 500;

@@ -62,7 +62,7 @@ teardown() { images_teardown; }
 	grep -qx socket-activate-echo <<<"$files"
 	grep -qx image-entrypoint <<<"$files"
 	grep -q '^lib.*/libsystemd\.so\.0$' <<<"$files"
-	grep -q '^lib.*/libevent-2\.1\.so\.7$' <<<"$files"
+	grep -q '^lib.*/libevent_core-2\.1\.so\.7$' <<<"$files"
 	run grep -E '(^|/)(bash|sh|dash|apt|dpkg)$' <<<"$files"
 	[ "$status" -ne 0 ]
 }

@@ -6,7 +6,7 @@
 #   tools/bootstrap-base.sh [IMAGE]
 #
 # IMAGE defaults to the Containerfile's BASE_IMAGE default,
-# docker.io/library/debian:bookworm-slim. Idempotent:
+# docker.io/library/debian:trixie-slim. Idempotent:
 #   1. IMAGE already in local storage        -> nothing to do
 #   2. `podman pull IMAGE` works             -> pulled, done
 #   3. otherwise (air-gapped host, or BOOTSTRAP_NO_PULL=1)
@@ -30,7 +30,7 @@
 # or run it under `podman unshare`.
 set -eu
 
-IMAGE=${1:-docker.io/library/debian:bookworm-slim}
+IMAGE=${1:-docker.io/library/debian:trixie-slim}
 PODMAN=${PODMAN:-podman}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BOOTSTRAP_STATE=${BOOTSTRAP_STATE:-}

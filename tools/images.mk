@@ -20,7 +20,7 @@
 # SOURCE_URL (OCI source label; default: the git remote), PODMAN_BUILD_FLAGS.
 
 PODMAN ?= podman
-BASE_IMAGE ?= docker.io/library/debian:bookworm-slim
+BASE_IMAGE ?= docker.io/library/debian:trixie-slim
 IMAGE_REPO ?= localhost
 VERSION ?= $(shell sed -n 's/^VERSION *= *//p' Makefile)
 SOURCE_URL ?= $(shell git remote get-url origin 2>/dev/null | \
