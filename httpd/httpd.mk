@@ -28,7 +28,7 @@ endif
 HTTPD_BIN = $(B)/socket-activate-httpd
 
 # The pure parts, shared by the server, the unit tests and the fuzzers.
-HTTPD_CORE_SRC = httpd/request.c httpd/path.c httpd/headers.c
+HTTPD_CORE_SRC = httpd/request.c httpd/path.c httpd/headers.c httpd/media.c
 HTTPD_CORE_OBJ = $(HTTPD_CORE_SRC:%.c=$(B)/%.o)
 # The module: connections, routing, responses, logs.
 HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c httpd/cache.c \
@@ -37,13 +37,15 @@ HTTPD_OBJ = $(B)/httpd/main.o $(HTTPD_MODULE_SRC:%.c=$(B)/%.o) \
 	$(HTTPD_CORE_OBJ)
 UNIT_HTTPD_BIN = $(B)/unit/test-httpd
 UNIT_HTTPD_OBJ = $(B)/tests/unit/test-httpd.o
+UNIT_MEDIA_BIN = $(B)/unit/test-media
+UNIT_MEDIA_OBJ = $(B)/tests/unit/test-media.o
 
-$(HTTPD_OBJ) $(UNIT_HTTPD_OBJ): override CPPFLAGS += $(LLHTTP_CFLAGS)
-$(UNIT_HTTPD_OBJ): override CPPFLAGS += -Ihttpd -Itests/unit
+$(HTTPD_OBJ) $(UNIT_HTTPD_OBJ) $(UNIT_MEDIA_OBJ): override CPPFLAGS += $(LLHTTP_CFLAGS)
+$(UNIT_HTTPD_OBJ) $(UNIT_MEDIA_OBJ): override CPPFLAGS += -Ihttpd -Itests/unit
 
 BINS += $(HTTPD_BIN)
 MANS += httpd/socket-activate-httpd.1
-UNIT_BINS += $(UNIT_HTTPD_BIN)
+UNIT_BINS += $(UNIT_HTTPD_BIN) $(UNIT_MEDIA_BIN)
 
 $(HTTPD_BIN): $(HTTPD_OBJ) $(LLHTTP_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LLHTTP_LIBS) $(LDLIBS)
@@ -53,4 +55,9 @@ $(UNIT_HTTPD_BIN): $(UNIT_HTTPD_OBJ) $(UNIT_SUPPORT_OBJ) $(HTTPD_CORE_OBJ) \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LLHTTP_LIBS) $(LDLIBS)
 
--include $(HTTPD_OBJ:.o=.d) $(UNIT_HTTPD_OBJ:.o=.d)
+$(UNIT_MEDIA_BIN): $(UNIT_MEDIA_OBJ) $(UNIT_SUPPORT_OBJ) $(HTTPD_CORE_OBJ) \
+		$(LLHTTP_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LLHTTP_LIBS) $(LDLIBS)
+
+-include $(HTTPD_OBJ:.o=.d) $(UNIT_HTTPD_OBJ:.o=.d) $(UNIT_MEDIA_OBJ:.o=.d)

@@ -45,6 +45,7 @@ enum request_field {
 	F_IF_MODIFIED_SINCE,
 	F_REFERER,
 	F_USER_AGENT,
+	F_ACCEPT,
 };
 
 struct request_parse_ctx {
@@ -124,6 +125,7 @@ request_field_id(const char *s, size_t len)
 		{ "if-modified-since", F_IF_MODIFIED_SINCE },
 		{ "referer", F_REFERER },
 		{ "user-agent", F_USER_AGENT },
+		{ "accept", F_ACCEPT },
 	};
 	size_t i;
 
@@ -195,6 +197,7 @@ request_on_header_value(llhttp_t *p, const char *at, size_t len)
 	case F_IF_MODIFIED_SINCE: dst = &req->if_modified_since; break;
 	case F_REFERER:           dst = &req->referer; break;
 	case F_USER_AGENT:        dst = &req->user_agent; break;
+	case F_ACCEPT:            dst = &req->accept; break;
 	case F_OTHER:             break;
 	}
 	if (dst) {
@@ -406,6 +409,7 @@ request_reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
 	case 408: return "Request Timeout";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";

@@ -36,6 +36,7 @@ struct request {
 	bool must_close;	/* the connection cannot carry another request */
 	struct span host, range, if_range, if_none_match, if_modified_since;
 	struct span referer, user_agent;
+	struct span accept;	/* read by generated pages (media.c) */
 };
 
 enum request_result {
