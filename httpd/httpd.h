@@ -40,6 +40,22 @@
 /* Where the built-in diagnostic page answers (--diagnostics). */
 #define HTTPD_DIAG_PATH "/.well-known/socket-activate"
 
+/*
+ * Where the server runs, as far as it can tell from inside, for the
+ * diagnostics page: found once at start by diag_probe(), before the
+ * sandbox closes the filesystem and forbids new sockets.
+ */
+#define DIAG_MAX_IFS 16
+struct diag_env {
+	bool containerenv;		/* /run/.containerenv (podman) */
+	bool dockerenv;			/* /.dockerenv (Docker) */
+	char container_var[64];		/* $container (podman, systemd-nspawn) */
+	bool ifs_known;			/* getifaddrs() answered */
+	bool ifs_more;			/* more than DIAG_MAX_IFS */
+	unsigned nifs;
+	char ifs[DIAG_MAX_IFS][16];	/* network interfaces (IF_NAMESIZE) */
+};
+
 struct httpd_conf {
 	int rootfd;			/* the directory served, opened once */
 	size_t max_header;		/* request line + header fields */
@@ -52,6 +68,7 @@ struct httpd_conf {
 	bool list_dirs;
 	bool diagnostics;
 	bool access_log;
+	struct diag_env env;		/* with diagnostics: diag_probe() */
 };
 
 /* Attaches the module to srv, which frees it. Returns 0 or -ENOMEM. */
@@ -123,6 +140,8 @@ struct resp {
 	char lastmod[HDR_DATE_LEN];
 	const char *location;	/* 301 */
 	bool no_store;
+	const char *vary;	/* Vary:, NULL for none */
+	const char *csp;	/* Content-Security-Policy:, NULL for none */
 };
 
 /* A fixed-size output buffer: what does not fit is cut and overflow set
@@ -154,8 +173,10 @@ int file_route(struct client *c, const struct request *req, struct resp *r);
 /* listing.c: a listing of directory fd (taken) into h->body. */
 int listing_make(struct client *c, int fd, struct resp *r);
 
-/* diag.c: the diagnostics page into h->body. */
+/* diag.c: the diagnostics page into h->body, in the form the request
+ * asks for; and what it says about the process, found at start. */
 int diag_make(struct client *c, const struct request *req, struct resp *r);
+void diag_probe(struct diag_env *env);
 
 /* response.c: r on the wire. 1: all of it went out at once; 0: it waits
  * for the socket (client_flush() goes on); -1: the connection closed. */

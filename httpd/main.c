@@ -70,6 +70,10 @@ httpd_prepare(void *ctx, struct cli *cli)
 	/* The access log's local time needs the zone file: read it before
 	 * the sandbox closes the filesystem. */
 	tzset();
+	/* Where we run is read now: the sandbox closes /run and /.dockerenv,
+	 * and getifaddrs() needs a netlink socket. */
+	if (a->conf.diagnostics)
+		diag_probe(&a->conf.env);
 	cli->server.sandbox_read_dir = a->root;
 	a->conf.rootfd = httpd_open_root(a->root);
 	return a->conf.rootfd < 0 ? -1 : 0;
@@ -113,7 +117,11 @@ static const struct cli_prog httpd_prog = {
 "      --diagnostics           answer " HTTPD_DIAG_PATH " with the\n"
 "                              client and server addresses, the socket family,\n"
 "                              the fd name and whether systemd passed the\n"
-"                              socket\n"
+"                              socket: plain text, or HTML (Accept: text/html)\n"
+"                              or JSON (Accept: application/json,\n"
+"                              ?format=json), which also say whether the\n"
+"                              server runs in a container and which network\n"
+"                              interfaces it has\n"
 "      --no-access-log         no Combined Log Format line per request\n"
 "      --max-header-size=BYTES request line and header fields together; a\n"
 "                              longer request line gets 414, a longer header\n"

@@ -262,6 +262,14 @@ response_head(struct client *c, const struct request *req,
 		wbuf_str(b, "\r\nAllow: GET, HEAD");
 	if (r->no_store)
 		wbuf_str(b, "\r\nCache-Control: no-store");
+	if (r->vary) {
+		wbuf_str(b, "\r\nVary: ");
+		wbuf_str(b, r->vary);
+	}
+	if (r->csp) {
+		wbuf_str(b, "\r\nContent-Security-Policy: ");
+		wbuf_str(b, r->csp);
+	}
 	if (c->close_after)
 		wbuf_str(b, "\r\nConnection: close");
 	else if (req && req->minor == 0)

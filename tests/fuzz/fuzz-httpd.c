@@ -3,13 +3,15 @@
  * libFuzzer target for what a peer controls before a file is opened: the
  * request head (framing, llhttp, our strict checks) and then the path of
  * every head we accept, plus the header values we interpret (Range, dates,
- * ETag lists). Checks the invariants the server relies on.
+ * ETag lists, Accept, ?format=) and the JSON escaping of what a socket's
+ * name or path may hold. Checks the invariants the server relies on.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "headers.h"
+#include "media.h"
 #include "path.h"
 #include "request.h"
 
@@ -58,6 +60,91 @@ fuzz_span(const struct span *s)
 	(void)hdr_etag_match(s->p, s->len, e, true);
 }
 
+/* Whether s is the inside of a JSON string: escapes whole, no control
+ * character, valid UTF-8 (what media_json_escape() promises). */
+static bool
+fuzz_json_ok(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k, n;
+	unsigned long cp;
+
+	while (i < len) {
+		if (u[i] == '\\') {
+			if (i + 1 == len || !strchr("\"\\bfnrtu", u[i + 1]) ||
+			    !u[i + 1])
+				return false;
+			if (u[i + 1] == 'u') {
+				if (len - i < 6)
+					return false;
+				for (k = 2; k < 6; k++)
+					if (!strchr("0123456789abcdef", u[i + k]) ||
+					    !u[i + k])
+						return false;
+				i += 6;
+			} else {
+				i += 2;
+			}
+			continue;
+		}
+		if (u[i] < 0x20 || u[i] == '"' || u[i] == 0x7f)
+			return false;
+		/* Decoded, independently of media.c's byte ranges: no
+		 * overlong form, no surrogate, nothing above U+10FFFF. */
+		n = u[i] < 0x80 ? 1 : u[i] >= 0xf0 ? 4 : u[i] >= 0xe0 ? 3 : 2;
+		if ((u[i] >= 0x80 && u[i] < 0xc0) || u[i] >= 0xf8 ||
+		    len - i < n)
+			return false;
+		cp = n == 1 ? u[i] : u[i] & (0x7f >> n);
+		for (k = 1; k < n; k++) {
+			if (u[i + k] < 0x80 || u[i + k] > 0xbf)
+				return false;
+			cp = cp << 6 | (u[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+		    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static void
+fuzz_json(const char *s, size_t len)
+{
+	size_t n = media_json_escape(NULL, 0, s, len), m;
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return;
+	if (media_json_escape(out, n + 1, s, len) != n || strlen(out) != n ||
+	    !fuzz_json_ok(out, n) || n < len)
+		abort();
+	/* Cut short: a prefix, and still whole escapes. */
+	m = media_json_escape(out, n / 2 + 1, s, len);
+	if (m != n || strlen(out) > n / 2 || !fuzz_json_ok(out, strlen(out)))
+		abort();
+	free(out);
+}
+
+static void
+fuzz_media(const struct request *req)
+{
+	static const char *const types[] = {
+		"text/plain", "text/html", "application/json",
+	};
+	static const char *const names[] = { "text", "html", "json" };
+	int r;
+
+	r = media_accept(req->accept.p, req->accept.len, types, 3);
+	if (r < MEDIA_INVALID || r == MEDIA_ABSENT || r > 2)
+		abort();
+	r = media_query_format(req->query.p, req->query.len, names, 3);
+	if (r < MEDIA_INVALID || r == MEDIA_UNACCEPTABLE || r > 2)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -95,9 +182,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_span(&req.if_none_match);
 			fuzz_span(&req.if_modified_since);
 			fuzz_span(&req.if_range);
+			fuzz_media(&req);
 		}
 	}
 	fuzz_path(buf, size);
+	fuzz_json(buf, size);
 	free(buf);
 	return 0;
 }
