@@ -40,12 +40,12 @@ static const char *const diag_content_types[DIAG_NFORMS] = {
 	"margin:2em auto;padding:0 1em;color:#222}" \
 	"h1{font-size:1.5em}" \
 	"table{border-collapse:collapse;width:100%}" \
-	"th,td{text-align:left;vertical-align:top;padding:.3em .6em;" \
+	"th,td{text-align:left;vertical-align:baseline;padding:.3em .6em;" \
 	"border-bottom:1px solid #ddd}" \
 	"th{font-weight:600;white-space:nowrap}" \
 	"td{font:14px/1.5 ui-monospace,monospace;word-break:break-all}" \
 	".note{border-left:4px solid #7a7;padding-left:.8em}"
-#define DIAG_STYLE_HASH "sha256-SBzy9BECyn3CrxZltyqouRRef4yHijBvG9YX/1b5wEk="
+#define DIAG_STYLE_HASH "sha256-Rs23yV2ENgPafLlCWZM84G32sVY4AqauNq0LHfLgtrQ="
 static const char diag_csp[] = "default-src 'none'; style-src '"
     DIAG_STYLE_HASH "'; img-src 'self'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'";
