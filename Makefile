@@ -62,7 +62,7 @@ UNIT_BINS = $(UNIT_COMMON_BIN)
 TEST_BINS = $(SANDBOX_PROBE_BIN) $(B)/unit/unit.bats
 
 .PHONY: all servers build-all clean check check-asan check-valgrind test \
-	demo install uninstall
+	demo screenshots install uninstall
 # The servers and what the test suite runs.
 all: build-all
 
@@ -125,6 +125,11 @@ check-valgrind: build-all
 
 demo: $(BINS)
 	tools/demo.sh $(abspath $(ECHO_BIN)) $(abspath $(HTTPD_BIN))
+
+# PNGs of the demo page and the diagnostics page in headless Chromium,
+# served from the host and from the -demo image (tools/screenshots.sh).
+screenshots: $(HTTPD_BIN)
+	tools/screenshots.sh $(abspath $(HTTPD_BIN)) $(abspath build/screenshots)
 
 install: $(BINS)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -110,6 +110,8 @@ function render(d) {
   show("runs-in", runs);
   show("interfaces", d.network_interfaces ? d.network_interfaces.join(", ") : "unknown");
   document.getElementById("live").hidden = false;
+  // It is on: the note on how to turn it on would only distract.
+  document.getElementById("diag-note").hidden = true;
   document.body.dataset.state = "live";
 }
 
