@@ -58,7 +58,8 @@ FLAGS = [
 
 def usage(msg):
     print("browser.py: " + msg, file=sys.stderr)
-    print(__doc__.split("\n\n")[1], file=sys.stderr)
+    print(__doc__.split("\n\n")[1] + "  (--help: the options)",
+          file=sys.stderr)
     sys.exit(2)
 
 
@@ -70,6 +71,9 @@ def parse_args(argv):
     i = 0
     while i < len(argv):
         a = argv[i]
+        if a in ("-h", "--help"):
+            print(__doc__.strip())
+            sys.exit(0)
         if a == "--no-script":
             opts["no-script"] = True
             i += 1

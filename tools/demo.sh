@@ -50,11 +50,13 @@ TXT
 if [ -n "$httpd_bin" ] && [ -x "$httpd_bin" ]; then
 	cat <<TXT
 
-socket-activate-httpd serves $root:
+socket-activate-httpd serves $root. Open http://127.0.0.1:$http_port/ in
+a browser: the page shows your address as the server saw it, live. Or:
 
   curl http://127.0.0.1:$http_port/
   curl --unix-socket $dir/httpd.sock http://localhost/
   curl http://127.0.0.1:$http_port/.well-known/socket-activate
+  curl http://127.0.0.1:$http_port/.well-known/socket-activate?format=json
 TXT
 fi
 cat <<TXT
