@@ -58,7 +58,7 @@ struct diag_view {
 	const struct diag_env *env;
 	char server[ADDR_STRLEN];	/* getsockname() of this connection */
 	char client_host[ADDR_STRLEN];	/* the client's address, no port */
-	int client_port;		/* -1: none (Unix) */
+	long long client_port;		/* -1: none (Unix) */
 	const char *socket;		/* how the socket came to the server */
 	char request[600];		/* the request line, target cut at 512 */
 };
@@ -119,25 +119,27 @@ diag_view(struct client *c, const struct request *req, struct diag_view *v)
 	if (getsockname(c->base.fd, &a.sa, &len) < 0)
 		len = 0;
 	addr_format(&a.sa, len, v->server, sizeof(v->server));
-	/* The access log's host is the address without its port, but for
-	 * a Unix client it names the credentials: the address it is. */
+	/* The access log's host is the address without its port (but for a
+	 * Unix client it names the credentials: its address is what it is). */
 	v->client_port = -1;
-	if (p->addrlen >= sizeof(sa_family_t) &&
-	    (p->addr.sa.sa_family == AF_INET ||
-	    p->addr.sa.sa_family == AF_INET6)) {
+	switch (p->addrlen >= sizeof(sa_family_t) ? p->addr.sa.sa_family :
+	    AF_UNSPEC) {
+	case AF_INET:
+		v->client_port = ntohs(p->addr.in.sin_port);
+		break;
+	case AF_INET6:
+		v->client_port = ntohs(p->addr.in6.sin6_port);
+		break;
+	case AF_VSOCK:
+		v->client_port = p->addr.vm.svm_port;
+		break;
+	}
+	if (v->client_port >= 0)
 		accesslog_host(p, s->family, v->client_host,
 		    sizeof(v->client_host));
-		v->client_port = ntohs(p->addr.sa.sa_family == AF_INET ?
-		    p->addr.in.sin_port : p->addr.in6.sin6_port);
-	} else if (p->addrlen >= sizeof(sa_family_t) &&
-	    p->addr.sa.sa_family == AF_VSOCK) {
-		accesslog_host(p, s->family, v->client_host,
-		    sizeof(v->client_host));
-		v->client_port = (int)p->addr.vm.svm_port;
-	} else {
+	else
 		snprintf(v->client_host, sizeof(v->client_host), "%s",
 		    p->addr_text);
-	}
 	v->socket = !s->activated ? "bound by the server itself (--listen)" :
 	    s->listening ? "listening socket passed by systemd (Accept=no)" :
 	    "connection passed by systemd (Accept=yes)";
@@ -216,7 +218,6 @@ diag_ifs_text(const struct diag_env *env, char *buf, size_t size)
 {
 	size_t used = 0;
 	unsigned k;
-	int n;
 
 	buf[0] = '\0';
 	if (!env->ifs_known) {
@@ -224,7 +225,7 @@ diag_ifs_text(const struct diag_env *env, char *buf, size_t size)
 		return;
 	}
 	for (k = 0; k < env->nifs && used < size; k++) {
-		n = snprintf(buf + used, size - used, "%s%s", k ? ", " : "",
+		int n = snprintf(buf + used, size - used, "%s%s", k ? ", " : "",
 		    env->ifs[k]);
 		used += n > 0 ? (size_t)n : 0;
 	}
@@ -310,7 +311,7 @@ diag_json_client(struct evbuffer *b, const struct diag_view *v)
 	diag_json_kv(b, "    ", "address", p->addr_text, true);
 	diag_json_kv(b, "    ", "host", v->client_host, false);
 	if (v->client_port >= 0)
-		evbuffer_add_printf(b, ",\n    \"port\": %d", v->client_port);
+		evbuffer_add_printf(b, ",\n    \"port\": %lld", v->client_port);
 	else
 		evbuffer_add_printf(b, ",\n    \"port\": null");
 	if (p->has_cred)

@@ -164,7 +164,7 @@ int
 media_accept(const char *v, size_t len, const char *const *offers, size_t n)
 {
 	int spec[MEDIA_MAX_OFFERS], qv[MEDIA_MAX_OFFERS], q, m, best = -1;
-	const char *p = v, *end = v + len, *type, *sub;
+	const char *p = v, *end, *type, *sub;
 	size_t tlen, slen, i;
 	bool any = false;
 
@@ -172,6 +172,7 @@ media_accept(const char *v, size_t len, const char *const *offers, size_t n)
 		n = MEDIA_MAX_OFFERS;
 	if (!v || n == 0)
 		return 0;
+	end = v + len;
 	for (i = 0; i < n; i++) {
 		spec[i] = MEDIA_NO_MATCH;
 		qv[i] = 0;
@@ -218,12 +219,13 @@ media_query_format(const char *q, size_t len, const char *const *names,
 {
 	static const char key[] = "format=";
 	const size_t klen = sizeof(key) - 1;
-	const char *p = q, *end = q + len, *amp, *val;
+	const char *p = q, *end, *amp, *val;
 	size_t plen, i;
 	int found = MEDIA_ABSENT;
 
 	if (!q)
 		return MEDIA_ABSENT;
+	end = q + len;
 	for (;;) {
 		amp = memchr(p, '&', (size_t)(end - p));
 		plen = (size_t)((amp ? amp : end) - p);
