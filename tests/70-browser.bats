@@ -7,7 +7,7 @@
 # container that has no network", the browser reports no error, the
 # access log no 404. The image holds the normal build, so this file runs
 # in the normal pass only; the host side, on every build, is
-# tests/26-httpd-browser.bats. Needs root, podman and chromium: without
+# tests/27-httpd-browser.bats. Needs root, podman and chromium: without
 # them every test skips and says why.
 bats_require_minimum_version 1.5.0
 load images-helpers

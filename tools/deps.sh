@@ -17,7 +17,7 @@ DEPS_NAME=deps.sh
 pkgs="build-essential pkg-config libsystemd-dev libevent-dev systemd
 bats socat curl python3 iproute2 procps util-linux clang valgrind
 slowhttptest wrk"
-# The browser tests (tests/26-httpd-browser.bats, tests/70-browser.bats)
+# The browser tests (tests/27-httpd-browser.bats, tests/70-browser.bats)
 # and make screenshots: Debian's chromium, headless. The biggest package
 # here: on Debian 12 with the rest of this script's packages already
 # there, 131 packages, 166 MB downloaded, 612 MB on disk, 15 s to install.
