@@ -68,7 +68,7 @@ expected_headline() {
 
 @test "browser: the demo page shows the reader's address live, preserved, and where the server runs" {
 	demo_server --diagnostics
-	browse --wait 'document.body.dataset.state' --text page.txt --dom page.html "$URL/"
+	browse --wait-request /favicon.ico --wait 'document.body.dataset.state' --text page.txt --dom page.html "$URL/"
 	[ "$status" -eq 0 ]
 	no_errors
 	cat page.txt
@@ -94,7 +94,7 @@ expected_headline() {
 @test "browser: the diagnostics page renders as HTML under its CSP, with its style applied and nothing refused" {
 	demo_server --diagnostics
 	# The wait holds only if the inline style was allowed in.
-	browse --wait "getComputedStyle(document.querySelector('th')).fontWeight === '600'" \
+	browse --wait-request /favicon.ico --wait "getComputedStyle(document.querySelector('th')).fontWeight === '600'" \
 		--text diag.txt "$URL$DIAG"
 	[ "$status" -eq 0 ]
 	no_errors
@@ -109,7 +109,7 @@ expected_headline() {
 
 @test "browser: without JavaScript the demo page reads as a whole and links the diagnostics in every form" {
 	demo_server --diagnostics
-	browse --no-script --text page.txt --dom page.html "$URL/"
+	browse --wait-request /favicon.ico --no-script --text page.txt --dom page.html "$URL/"
 	[ "$status" -eq 0 ]
 	no_errors
 	grep -qx 'This page came from a server that was handed its socket' page.txt
@@ -128,7 +128,7 @@ expected_headline() {
 
 @test "browser: without --diagnostics the demo page says the live answer needs it; the one error is that 404" {
 	demo_server
-	browse --wait 'document.body.dataset.state' --text page.txt "$URL/"
+	browse --wait-request /favicon.ico --wait 'document.body.dataset.state' --text page.txt "$URL/"
 	[ "$status" -eq 0 ]
 	grep -qx 'The live answer needs the diagnostic page, and this server runs without --diagnostics (make demo and the socket-activate-httpd-demo image turn it on).' page.txt
 	[ "$(grep -c 'Your address as the server sees it' page.txt || true)" -eq 0 ]

@@ -91,7 +91,7 @@ no_404() {
 	[ ! -e "$BATS_FILE_TMPDIR/build-httpd.seconds" ] ||
 		note "make image-httpd-demo: $(cat "$BATS_FILE_TMPDIR/build-httpd.seconds") s (cache included)"
 	demo_container
-	browse --wait 'document.body.dataset.state' --text "$T/page.txt" "$URL/"
+	browse --wait-request /favicon.ico --wait 'document.body.dataset.state' --text "$T/page.txt" "$URL/"
 	[ "$status" -eq 0 ]
 	no_errors
 	cat "$T/page.txt"
@@ -110,7 +110,7 @@ no_404() {
 
 @test "browser, container: the diagnostics page from the image renders under its CSP and names the container" {
 	demo_container
-	browse --wait "getComputedStyle(document.querySelector('th')).fontWeight === '600'" \
+	browse --wait-request /favicon.ico --wait "getComputedStyle(document.querySelector('th')).fontWeight === '600'" \
 		--text "$T/diag.txt" "$URL$DIAG"
 	[ "$status" -eq 0 ]
 	no_errors

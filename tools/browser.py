@@ -28,6 +28,9 @@ Options:
   --accept VALUE      the Accept header of every request (default: the
                       browser's own)
   --no-script         with JavaScript off, as some readers browse
+  --wait-request PATH then also wait until a request for PATH (e.g.
+                      /favicon.ico, which the browser asks for after the
+                      load) was answered or failed
 
 Environment: CHROMIUM (default "chromium"). Exit status: 0 when the page
 loaded and --wait became true; 1 when it did not in time (what was seen
@@ -35,15 +38,16 @@ is still printed and written); 2 on a usage error or when Chromium does
 not start or load the page.
 """
 import base64
-import select
 import fcntl
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 # What the project's lab notes say headless Chromium needs on machines
 # without a network: no background connections, no sandbox as root.
@@ -67,7 +71,7 @@ def parse_args(argv):
     opts = {"wait": "document.readyState === 'complete'", "timeout": 30.0,
             "dom": None, "text": None, "screenshot": None, "width": 960,
             "height": 720, "accept": None, "url": None,
-            "no-script": False}
+            "no-script": False, "wait-request": None}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -230,6 +234,30 @@ def report(events, seen):
                 print("http %d: %s" % (r["status"], r.get("url")))
 
 
+def answered(events, path):
+    """Whether a request for path got a response or failed, in events."""
+    ids = set()
+    for m in events:
+        p = m.get("params", {})
+        if m.get("method") == "Network.requestWillBeSent" and \
+                urllib.parse.urlsplit(p["request"]["url"]).path == path:
+            ids.add(p["requestId"])
+        elif m.get("method") in ("Network.responseReceived",
+                                 "Network.loadingFailed") and \
+                p.get("requestId") in ids:
+            return True
+    return False
+
+
+def wait_request(br, path, deadline):
+    while not answered(br.events, path):
+        m = br.read(deadline)
+        if m is None:
+            return False
+        br.events.append(m)
+    return True
+
+
 def evaluate(br, session, expr, deadline):
     r = br.call("Runtime.evaluate", {"expression": expr,
                                      "returnByValue": True}, session,
@@ -270,6 +298,10 @@ def run(br, opts):
         time.sleep(0.1)
     if not ok:
         print("timeout: --wait never became true: %s" % opts["wait"])
+    elif opts["wait-request"] and not wait_request(br, opts["wait-request"],
+                                                   deadline):
+        print("timeout: no answer to a request for %s" % opts["wait-request"])
+        ok = False
     if opts["dom"]:
         with open(opts["dom"], "w") as f:
             f.write(evaluate(br, session,
