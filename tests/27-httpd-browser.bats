@@ -139,3 +139,45 @@ expected_headline() {
 	wait_for 10 grep -q '"GET /favicon.ico HTTP/1.1" 200 ' "$(LOG)"
 	[ "$(grep -c '" 404 ' "$(LOG)")" -eq 1 ]
 }
+
+# Whatever this machine is (CI runners are often containers themselves),
+# the host wording is checked too: the server runs in a mount namespace
+# whose root has none of the marks of a container (a tmpfs with /usr,
+# /etc, /dev, /proc, /sys, /tmp and this repository bound in; no
+# /.dockerenv, an empty /run) and without $container.
+@test "browser: on a host without the marks of a container, the page says so" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (a mount namespace and chroot)"
+	command -v unshare >/dev/null && command -v chroot >/dev/null || skip "needs unshare and chroot"
+	root=$(mktemp -d /var/tmp/sa-hostroot.XXXXXX)
+	cat >hostroot.sh <<'SH'
+set -e
+r=$1 repo=$2
+shift 2
+mount -t tmpfs sa-hostroot "$r"
+for d in /usr /etc /dev /proc /sys /tmp "$repo"; do
+	mkdir -p "$r$d"
+	mount --rbind "$d" "$r$d"
+done
+for l in bin lib lib64 sbin; do
+	[ ! -e "/$l" ] || ln -s "usr/$l" "$r/$l"
+done
+mkdir -p "$r/run"
+exec env -u container chroot "$r" "$@"
+SH
+	PORT=$(free_port)
+	URL=http://127.0.0.1:$PORT
+	# The activator execs unshare, sh, chroot and the server in turn:
+	# one process, so LISTEN_PID still names the server.
+	activate -l 127.0.0.1:$PORT --fdname=web unshare -m sh "$PWD/hostroot.sh" "$root" "$REPO" \
+		"$HTTPD_BIN" --root "$SITE" --diagnostics
+	browse --wait-request /favicon.ico --wait 'document.body.dataset.state' --text page.txt "$URL/"
+	rmdir "$root"
+	[ "$status" -eq 0 ]
+	no_errors
+	output=$(<page.txt)
+	has_lines 'This page came from a socket-activated server on the host' \
+		$'server runs\ton the host, as far as it can tell'
+	grep -q '^The server finds no sign of a container (no /run/.containerenv, no /.dockerenv, no container= in its environment): it runs on the host, with the network interfaces .*lo' page.txt
+	grep -q '^Your address as the server sees it: 127\.0\.0\.1:[0-9]* — preserved$' page.txt
+	no_404
+}
