@@ -412,6 +412,9 @@ diag_make(struct client *c, const struct request *req, struct resp *r)
 	if (form == MEDIA_INVALID)
 		return diag_refuse(c, r, 400,
 		    "format= takes text, html or json, once");
+	if (form == MEDIA_ABSENT && req->accept_repeated)
+		return diag_refuse(c, r, 400, "Accept in one line, please: "
+		    "this page does not combine several");
 	if (form == MEDIA_ABSENT)
 		form = media_accept(req->accept.p, req->accept.len, diag_types,
 		    DIAG_NFORMS);

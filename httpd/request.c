@@ -178,6 +178,13 @@ request_on_header_value(llhttp_t *p, const char *at, size_t len)
 		len--;
 	if (x->field == F_OTHER)
 		return 0;
+	/* Accept is a list (RFC 9110 12.5.1) that a client may split over
+	 * several lines; only the diagnostics page reads it, and refuses
+	 * that (diag.c): no other response depends on it. */
+	if (x->field == F_ACCEPT && (x->seen & (1u << F_ACCEPT))) {
+		req->accept_repeated = true;
+		return 0;
+	}
 	/* Singletons: a second copy is a client bug or an attack on a
 	 * proxy in front of us; either way we do not guess. */
 	if (x->seen & (1u << x->field))

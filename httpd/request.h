@@ -37,6 +37,7 @@ struct request {
 	struct span host, range, if_range, if_none_match, if_modified_since;
 	struct span referer, user_agent;
 	struct span accept;	/* read by generated pages (media.c) */
+	bool accept_repeated;	/* a second Accept line (diag.c refuses it) */
 };
 
 enum request_result {
