@@ -39,6 +39,14 @@ activate_fd_kind(int fd)
 	}
 }
 
+/* "an IPv4 socket", "a Unix socket", "an unknown family": by the sound of
+ * the names addr.c gives, where only capital U ("Unix") sounds "you". */
+static const char *
+activate_article(const char *word)
+{
+	return word[0] && strchr("AEIOaeiou", word[0]) ? "an" : "a";
+}
+
 int
 activate_describe(int fd, const char *name, unsigned types, struct sock *s,
     char *err, size_t errlen)
@@ -69,8 +77,9 @@ activate_describe(int fd, const char *name, unsigned types, struct sock *s,
 	s->type = type;
 	/* The families served are the rows of addr.c's table. */
 	if (!addr_family_find(s->family) || !(activate_type_bit(type) & types)) {
-		snprintf(err, errlen, "fd %d (\"%s\") is a %s %s socket, which "
+		snprintf(err, errlen, "fd %d (\"%s\") is %s %s %s socket, which "
 		    "this server does not serve", fd, s->name,
+		    activate_article(addr_family_name(s->family)),
 		    addr_family_name(s->family), addr_type_name(type));
 		return -EPROTONOSUPPORT;
 	}
@@ -95,11 +104,12 @@ activate_describe(int fd, const char *name, unsigned types, struct sock *s,
 }
 
 int
-activate_collect(unsigned types, struct sock **out, char *err, size_t errlen)
+activate_collect(unsigned types, struct sock **out, activate_skip_fn *skip,
+    char *err, size_t errlen)
 {
 	char **names = NULL;
 	struct sock *socks = NULL;
-	int n, i, r;
+	int n, i, r, nsocks = 0;
 
 	*out = NULL;
 	n = sd_listen_fds_with_names(1, &names);
@@ -120,14 +130,21 @@ activate_collect(unsigned types, struct sock **out, char *err, size_t errlen)
 	}
 	for (i = 0; i < n; i++) {
 		r = activate_describe(SD_LISTEN_FDS_START + i,
-		    names ? names[i] : NULL, types, &socks[i], err, errlen);
+		    names ? names[i] : NULL, types, &socks[nsocks], err, errlen);
+		if (r == -ENOTSOCK) {
+			/* Not ours to serve, and not a mistake either:
+			 * systemd hands over files too (OpenFile=). */
+			close(SD_LISTEN_FDS_START + i);
+			skip(err);
+			continue;
+		}
 		if (r < 0)
 			goto out_socks;
-		socks[i].activated = true;
+		socks[nsocks++].activated = true;
 	}
 	*out = socks;
 	socks = NULL;
-	r = n;
+	r = nsocks;
 out_socks:
 	free(socks);
 out_names:
@@ -182,7 +199,7 @@ out_close:
 
 int
 activate_sockets(unsigned types, char *const *listen, size_t nlisten,
-    struct sock **out, char *err, size_t errlen)
+    struct sock **out, activate_skip_fn *skip, char *err, size_t errlen)
 {
 	struct sock *socks = NULL, *tmp;
 	struct addr_spec spec;
@@ -190,7 +207,7 @@ activate_sockets(unsigned types, char *const *listen, size_t nlisten,
 	size_t i;
 	int n, r;
 
-	n = activate_collect(types, &socks, err, errlen);
+	n = activate_collect(types, &socks, skip, err, errlen);
 	if (n < 0)
 		return n;
 	if (nlisten == 0) {

@@ -28,15 +28,24 @@ struct sock {
 #define ACTIVATE_SEQPACKET (1u << 2)
 
 /*
+ * Called for each passed fd that is not a socket at all (a FIFO or a file
+ * from OpenFile=, the fd store): it is closed and left out, and msg names
+ * it ("fd 4 (\"f\") is a regular file, not a socket"). The caller says
+ * so; the sockets are served.
+ */
+typedef void activate_skip_fn(const char *msg);
+
+/*
  * Takes every fd systemd passed (sd_listen_fds_with_names(), called once,
  * unsetting the variables so children do not inherit them) and describes
- * each. The first fd that is not a socket of a supported family and type
- * fails the whole call, with err naming it: serving half of what the unit
- * asked for would hide the mistake. Returns the number of sockets (0 when
- * nothing was passed) and a malloc'ed array in *out, or -errno.
+ * each. An fd that is not a socket goes to skip (see above). The first
+ * socket of a family or type not served fails the whole call, with err
+ * naming it: serving half of the sockets the unit asked for would hide
+ * the mistake. Returns the number of sockets (0 when none was passed) and
+ * a malloc'ed array in *out, or -errno.
  */
-int activate_collect(unsigned types, struct sock **out, char *err,
-    size_t errlen);
+int activate_collect(unsigned types, struct sock **out,
+    activate_skip_fn *skip, char *err, size_t errlen);
 
 /* Describes one fd; used by activate_collect() and for --listen sockets. */
 int activate_describe(int fd, const char *name, unsigned types,
@@ -47,11 +56,12 @@ int activate_bind(const struct addr_spec *spec, const char *name,
     unsigned types, struct sock *s, char *err, size_t errlen);
 
 /*
- * Every socket to serve: those systemd passed, then one per --listen
- * address (bound here). Returns how many (0: none at all) with a
- * malloc'ed array in *out, or -errno with err saying which socket and why.
+ * Every socket to serve: those systemd passed (fds that are not sockets
+ * go to skip), then one per --listen address (bound here). Returns how
+ * many (0: none at all) with a malloc'ed array in *out, or -errno with err
+ * saying which socket and why.
  */
 int activate_sockets(unsigned types, char *const *listen, size_t nlisten,
-    struct sock **out, char *err, size_t errlen);
+    struct sock **out, activate_skip_fn *skip, char *err, size_t errlen);
 
 #endif

@@ -325,6 +325,12 @@ fail:
 	return NULL;
 }
 
+static void
+server_skip_cb(const char *msg)
+{
+	log_warning("%s: closing it, ignoring", msg);
+}
+
 struct server *
 server_open(const struct server_conf *conf, unsigned types,
     char *const *listen, size_t nlisten, const char *example)
@@ -334,7 +340,8 @@ server_open(const struct server_conf *conf, unsigned types,
 	char err[512];
 	int n, i;
 
-	n = activate_sockets(types, listen, nlisten, &socks, err, sizeof(err));
+	n = activate_sockets(types, listen, nlisten, &socks, server_skip_cb,
+	    err, sizeof(err));
 	if (n < 0) {
 		log_error("%s", err);
 		return NULL;

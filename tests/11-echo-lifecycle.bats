@@ -15,13 +15,6 @@ load helpers
 	[[ "$output" == *'fd 3 ("myfifo") is a FIFO, not a socket'* ]]
 }
 
-@test "a regular file passed as an fd is refused" {
-	echo data >file
-	run "$TOOLS/listen-fds.py" ok=tcp4:127.0.0.1:$(free_port) f=file:$BATS_TEST_TMPDIR/file -- "$ECHO_BIN"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *'fd 4 ("f") is a regular file, not a socket'* ]]
-}
-
 @test "a netlink socket is refused as a socket this server does not serve" {
 	run "$TOOLS/listen-fds.py" nl=netlink: -- "$ECHO_BIN"
 	[ "$status" -eq 1 ]
