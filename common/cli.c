@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <math.h>
@@ -14,15 +15,17 @@
 /* The options both servers share: values in struct cli. */
 static const struct cli_option cli_shared_opts[] = {
 	{ "listen", 'l', CLI_LISTEN, 0, 0, 0 },
+	/* Milliseconds in an unsigned: at most 49.7 days. */
 	{ "exit-idle", 0, CLI_MS, offsetof(struct cli, server.exit_idle_ms),
-	    0, 86400 * 365 },
+	    0, 86400 * 49 },
 	{ "max-connections", 0, CLI_UNSIGNED,
 	    offsetof(struct cli, server.max_conns), 1, 1000000 },
 	{ "shutdown-timeout", 0, CLI_MS,
 	    offsetof(struct cli, server.shutdown_timeout_ms), 0, 3600 },
 	{ "no-sandbox", 0, CLI_CLEAR, offsetof(struct cli, server.sandbox), 0, 0 },
+	/* The C++ server took any unsigned; a day covers every demo. */
 	{ "start-sleep", 't', CLI_MS, offsetof(struct cli, server.start_sleep_ms),
-	    0, 3600 },
+	    0, 86400 },
 	{ "debug", 'd', CLI_SET, offsetof(struct cli, debug), 0, 0 },
 	{ "help", 'h', CLI_HELP, 0, 0, 0 },
 	{ "version", 'V', CLI_VERSION, 0, 0, 0 },
@@ -319,7 +322,7 @@ cli_seconds(const char *s, unsigned max_s, unsigned *ms)
 	v = strtod(s, &end);
 	if (errno || *end != '\0' || !isfinite(v))
 		return -EINVAL;
-	if (v > max_s)
+	if (v > max_s || v * 1000.0 + 0.5 > UINT_MAX)
 		return -ERANGE;
 	*ms = (unsigned)(v * 1000.0 + 0.5);
 	return 0;

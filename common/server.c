@@ -69,10 +69,7 @@ server_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 static void
 server_exit(struct server *srv, const char *why)
 {
-	char buf[sizeof(srv->status_sent)];
-
-	snprintf(buf, sizeof(buf), "%s", why);
-	if (notify_stopping(buf) < 0)
+	if (notify_stopping(why) < 0)
 		log_debug("sd_notify STOPPING=1 failed, ignoring");
 	event_base_loopexit(srv->base, NULL);
 }
@@ -182,7 +179,6 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 static void
 server_start(struct server *srv)
 {
-	char status[sizeof(srv->status_sent)];
 	size_t i;
 	int r;
 
@@ -214,10 +210,14 @@ server_start(struct server *srv)
 		}
 	}
 	server_update_accept(srv);
-	snprintf(status, sizeof(status), "Serving %zu sockets", srv->nsocks);
-	if (notify_ready(status) < 0)
+	snprintf(srv->status_sent, sizeof(srv->status_sent),
+	    "Serving %zu sockets", srv->nsocks);
+	if (notify_ready(srv->status_sent) < 0)
 		log_warning("sd_notify READY=1 failed, ignoring");
-	log_debug("ready: %s", status);
+	/* Counts from now on: before READY=1, STATUS= says why not yet. */
+	if (notify_enabled())
+		event_add(srv->ev_status, &(const struct timeval){ 1, 0 });
+	log_debug("ready: %s", srv->status_sent);
 	server_check_done(srv);
 }
 
@@ -407,10 +407,6 @@ server_run(struct server *srv)
 
 	evsignal_add(srv->ev_sigterm, NULL);
 	evsignal_add(srv->ev_sigint, NULL);
-	if (notify_enabled()) {
-		tv = server_ms(1000);
-		evtimer_add(srv->ev_status, &tv);
-	}
 	wd = notify_watchdog_usec();
 	if (wd > 0) {
 		tv.tv_sec = (time_t)(wd / 2 / 1000000);
@@ -428,8 +424,12 @@ server_run(struct server *srv)
 	if (srv->conf.sandbox && server_sandbox(srv) < 0)
 		return 1;
 	if (srv->conf.start_sleep_ms > 0) {
-		log_info("waiting %u ms before serving (--start-sleep)",
-		    srv->conf.start_sleep_ms);
+		snprintf(srv->status_sent, sizeof(srv->status_sent),
+		    "Sleeping %.10g seconds before serving",
+		    srv->conf.start_sleep_ms / 1000.0);
+		log_info("%s (--start-sleep)", srv->status_sent);
+		if (notify_status(srv->status_sent) < 0)
+			log_debug("sd_notify STATUS failed, ignoring");
 		tv = server_ms(srv->conf.start_sleep_ms);
 		evtimer_add(srv->ev_start, &tv);
 	} else {

@@ -5,6 +5,52 @@
 # sockets (OpenFile=, the fd store), which the old server served past.
 load helpers
 
+# start_sleeping SECONDS: the server on one TCP listener with -t SECONDS
+# and a fake NOTIFY_SOCKET; returns once it has said it sleeps.
+start_sleeping() {
+	port=$(free_port)
+	start_notify
+	NOTIFY_SOCKET=$NOTIFY_SOCK bg "$TOOLS/listen-fds.py" tcp=tcp4:127.0.0.1:$port -- \
+		"$ECHO_BIN" -t "$1"
+	wait_for 10 grep -q 'STATUS=Sleeping' "$NOTIFY_LOG"
+}
+
+@test "compat: -t accepts up to 86400 seconds (a day), for both servers; more is a usage error" {
+	start_sleeping 86400
+	grep -qx '[0-9]* STATUS=Sleeping 86400 seconds before serving' "$NOTIFY_LOG"
+	grep -q 'Sleeping 86400 seconds before serving (--start-sleep)' "$(LOG)"
+	server_running
+	! grep -q READY=1 "$NOTIFY_LOG"
+	stop_server 10
+	for bin in "$ECHO_BIN" "${HTTPD_BIN:-$REPO/build/socket-activate-httpd}"; do
+		run "$bin" -t 86401
+		[ "$status" -eq 2 ]
+		[[ "$output" == *'invalid value for --start-sleep: "86401" (out of range)'* ]]
+		run "$bin" --start-sleep=86400 --help
+		[ "$status" -eq 0 ]
+	done
+}
+
+@test "compat: during -t, STATUS= says it is sleeping; counters come only after READY=1" {
+	start_sleeping 2
+	# Before READY=1: that line, and nothing else.
+	[ "$(cut -d' ' -f2- "$NOTIFY_LOG")" = "STATUS=Sleeping 2 seconds before serving" ]
+	wait_for 10 grep -q 'READY=1|STATUS=Serving 1 sockets' "$NOTIFY_LOG"
+	[ "$(timeout 10 socat -t 5 - tcp4:127.0.0.1:$port <<<hello)" = hello ]
+	wait_for 10 grep -q 'STATUS=0 connections open, 1 total, 6 bytes in, 6 bytes out' "$NOTIFY_LOG"
+	# In order: sleeping, ready, counters; no counter line before READY=1.
+	ready=$(grep -n 'READY=1' "$NOTIFY_LOG" | cut -d: -f1)
+	first_count=$(grep -n 'connections open' "$NOTIFY_LOG" | head -1 | cut -d: -f1)
+	[ "$(sed -n 1p "$NOTIFY_LOG" | cut -d' ' -f2-)" = "STATUS=Sleeping 2 seconds before serving" ]
+	[ "$first_count" -gt "$ready" ]
+}
+
+@test "compat: a fraction of a second is said as such" {
+	start_sleeping 0.25
+	grep -qx '[0-9]* STATUS=Sleeping 0.25 seconds before serving' "$NOTIFY_LOG"
+	wait_for 10 grep -q READY=1 "$NOTIFY_LOG"
+}
+
 @test "compat: a FIFO and a file beside a TCP listener are closed with a warning each, and the socket is served" {
 	port=$(free_port)
 	echo data >file

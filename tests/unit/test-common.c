@@ -177,6 +177,20 @@ test_ratelimit(void)
 	ratelimit_free(rl);
 }
 
+/* Values that could overflow or break what they go into are refused. */
+static void
+test_cli_bounds(void)
+{
+	unsigned ms;
+
+	/* Milliseconds must fit an unsigned, whatever max a row allows. */
+	CHECK(cli_seconds("86400", 86400, &ms) == 0 && ms == 86400000u);
+	CHECK(cli_seconds("4294967", 86400 * 365, &ms) == 0 &&
+	    ms == 4294967000u);
+	CHECK(cli_seconds("4294968", 86400 * 365, &ms) == -ERANGE);
+	CHECK(cli_seconds("31536000", 86400 * 365, &ms) == -ERANGE);
+}
+
 int
 main(void)
 {
@@ -186,5 +200,6 @@ main(void)
 	test_loopback();
 	test_cli();
 	test_ratelimit();
+	test_cli_bounds();
 	return unit_end();
 }
