@@ -109,6 +109,8 @@ client_handle(struct client *c, const struct request *req)
 		log_debug("%s (fd %d): %s: %d: %s", c->base.sock->name,
 		    c->base.fd, peer_text(&c->base.peer, pt), req->status,
 		    req->error);
+	} else if (req->method == REQUEST_OPTIONS) {
+		r.status = file_options(c, req, &r);
 	} else {
 		r.status = file_route(c, req, &r);
 	}

@@ -3,7 +3,8 @@
  * Routing: a GET or HEAD request's path becomes a file below the root (or
  * a directory's index.html, a listing, the diagnostics page), a redirect
  * to a directory's slash form, or an error status; and a file becomes a
- * 200, 206, 304 or 416 by its validators and the request's conditions.
+ * 200, 206, 304, 412 or 416 by its validators and the request's
+ * conditions (cond.c).
  * Only regular files are served, and only through path.c.
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cond.h"
 #include "httpd.h"
 #include "log.h"
 #include "path.h"
@@ -58,22 +60,9 @@ file_errno_status(struct client *c, int err, const char *what)
 	return status;
 }
 
-/* If-Range: the Range applies only if the validator still matches. */
-static bool
-file_if_range(const struct request *req, const struct file_rep *f)
-{
-	const struct span *v = &req->if_range;
-	time_t t;
-
-	if (!v->p)
-		return true;
-	if (v->len > 0 && (v->p[0] == '"' || v->p[0] == 'W'))
-		return hdr_etag_match(v->p, v->len, f->etag, true);
-	return hdr_date_parse(v->p, v->len, &t) == 0 && t == f->mtime;
-}
-
 /*
- * A regular file: 200, 206, 304 or 416, and the part of it to send: from
+ * A regular file: 200, 206, 304, 412 or 416 (cond.c decides the first
+ * three), and the part of it to send: from
  * memory (f->body), or from f->fd, which the response takes when owned
  * (an uncached file) and gets a duplicate of when cached.
  */
@@ -82,28 +71,22 @@ file_serve(struct client *c, const struct request *req, struct resp *r,
     const struct file_rep *f, bool owned)
 {
 	uint64_t first = 0, last = f->size - 1;
+	enum cond_result cond;
 	int status = 200;
-	time_t ims;
 
 	r->file = true;
 	r->validators = true;
 	memcpy(r->etag, f->etag, sizeof(r->etag));
 	memcpy(r->lastmod, f->lastmod, sizeof(r->lastmod));
-	/* RFC 9110 13.2.2: If-None-Match first; If-Modified-Since only
-	 * without it. */
-	if (req->if_none_match.p ?
-	    hdr_etag_match(req->if_none_match.p, req->if_none_match.len,
-	    f->etag, false) :
-	    req->if_modified_since.p &&
-	    hdr_date_parse(req->if_modified_since.p,
-	    req->if_modified_since.len, &ims) == 0 && f->mtime <= ims) {
-		status = 304;
+	cond = cond_evaluate(req, f->etag, f->mtime);
+	if (cond == COND_NOT_MODIFIED || cond == COND_FAILED) {
+		r->validators = cond == COND_NOT_MODIFIED;
+		status = cond == COND_NOT_MODIFIED ? 304 : 412;
 		goto out_nobody;
 	}
 	r->type = f->type;
 	r->size = f->size;
-	if (req->range.p && req->method == REQUEST_GET &&
-	    file_if_range(req, f)) {
+	if (req->range.p && req->method == REQUEST_GET && cond == COND_PROCEED) {
 		switch (hdr_range_parse(req->range.p, req->range.len, f->size,
 		    &first, &last)) {
 		case HDR_RANGE_OK:
@@ -194,6 +177,11 @@ file_resolve(struct client *c, const struct request *req, struct resp *r,
 		status = file_errno_status(c, errno, "path");
 		goto out_close;
 	}
+	/* Only a directory has a slash form: "/f.txt/" is not "/f.txt". */
+	if (slash && !S_ISDIR(st->st_mode)) {
+		status = 404;
+		goto out_close;
+	}
 	if (S_ISDIR(st->st_mode)) {
 		if (!slash) {
 			status = file_redirect(c, req, r);
@@ -272,4 +260,24 @@ file_route(struct client *c, const struct request *req, struct resp *r)
 	if (!f)
 		return file_serve_fd(c, req, r, fd, &st);
 	return file_serve(c, req, r, f, false);
+}
+
+/*
+ * OPTIONS (RFC 9110 9.3.7): the methods allowed, and no body, where GET
+ * would find something; where it would not, the same status GET gets.
+ * "*" asks about the server itself.
+ */
+int
+file_options(struct client *c, const struct request *req, struct resp *r)
+{
+	int status = 200;
+
+	if (req->path.p[0] != '*')
+		status = file_route(c, req, r);
+	if (status != 200)
+		return status;
+	if (r->fd >= 0)
+		close(r->fd);
+	*r = (struct resp){ .fd = -1, .body = "", .allow = true };
+	return 200;
 }

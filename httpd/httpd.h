@@ -142,6 +142,7 @@ struct resp {
 	bool no_store;
 	const char *vary;	/* Vary:, NULL for none */
 	const char *csp;	/* Content-Security-Policy:, NULL for none */
+	bool allow;		/* Allow: as on a 405 (OPTIONS) */
 };
 
 /* A fixed-size output buffer: what does not fit is cut and overflow set
@@ -169,6 +170,9 @@ int client_wait_write(struct client *c);
 
 /* file.c: GET or HEAD of a path: which file, or which error status. */
 int file_route(struct client *c, const struct request *req, struct resp *r);
+/* OPTIONS of a path (or "*"): 200 with Allow: where GET finds something. */
+int file_options(struct client *c, const struct request *req,
+    struct resp *r);
 
 /* listing.c: a listing of directory fd (taken) into h->body. */
 int listing_make(struct client *c, int fd, struct resp *r);

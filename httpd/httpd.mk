@@ -28,7 +28,8 @@ endif
 HTTPD_BIN = $(B)/socket-activate-httpd
 
 # The pure parts, shared by the server, the unit tests and the fuzzers.
-HTTPD_CORE_SRC = httpd/request.c httpd/path.c httpd/headers.c httpd/media.c
+HTTPD_CORE_SRC = httpd/request.c httpd/path.c httpd/headers.c httpd/media.c \
+	httpd/cond.c
 HTTPD_CORE_OBJ = $(HTTPD_CORE_SRC:%.c=$(B)/%.o)
 # The module: connections, routing, responses, logs.
 HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c httpd/cache.c \

@@ -46,17 +46,17 @@ enum request_field {
 	F_REFERER,
 	F_USER_AGENT,
 	F_ACCEPT,
+	F_IF_MATCH,
+	F_IF_UNMODIFIED_SINCE,
+	F_CODINGS,		/* Transfer-Encoding */
 };
 
 struct request_parse_ctx {
 	struct request *req;
 	enum request_field field;
-	int last;		/* which data callback ran last */
 	unsigned seen;		/* bit per request_field already present */
-	bool version;
+	bool coding_unknown;	/* a transfer coding other than chunked */
 };
-
-enum { LAST_NONE, LAST_FIELD, LAST_VALUE };
 
 static int
 request_fail(struct request_parse_ctx *x, int status, const char *why)
@@ -82,33 +82,82 @@ static int
 request_on_url(llhttp_t *p, const char *at, size_t len)
 {
 	struct request_parse_ctx *x = p->data;
-	const struct span *m = &x->req->method_name;
 
-	/* The buffer is contiguous: one call per target. Exactly one space
-	 * after the method, as the grammar says (llhttp takes several). */
-	if (!m->p || at != m->p + m->len + 1)
-		return request_fail(x, 400, "malformed request line");
+	/* The buffer is contiguous: one call per target. */
 	x->req->target.p = at;
 	x->req->target.len = len;
 	return 0;
 }
 
+/*
+ * RFC 9112 3: request-line = method SP request-target SP HTTP-version
+ * CRLF, checked before llhttp sees it: llhttp takes "GARBAGE" for an
+ * unknown method (501), tabs and runs of spaces for separators, and
+ * "RTSP/1.0" for a version. So 501 means a well-formed request line with
+ * a method we do not implement, and 505 one whose version is not HTTP/1;
+ * anything else that is not a request line is 400. A higher HTTP/1 minor
+ * version is handled as HTTP/1.1 (RFC 9110 2.5).
+ */
 static int
-request_on_version(llhttp_t *p, const char *at, size_t len)
+request_line(struct request *req, const char *p, const char *end)
 {
-	struct request_parse_ctx *x = p->data;
-	const struct span *t = &x->req->target;
+	const char *s = p;
 
-	/* llhttp takes "RTSP/1.0" and "ICE/1.0" too, and any digits. */
-	if (!t->p || at != t->p + t->len + 6 || memcmp(at - 6, " HTTP/", 6) != 0)
-		return request_fail(x, 400, "malformed request line");
-	if (len != 3 || at[0] < '0' || at[0] > '9' || at[1] != '.' ||
-	    at[2] < '0' || at[2] > '9')
-		return request_fail(x, 400, "malformed HTTP version");
-	if (at[0] != '1' || at[2] > '1')
-		return request_fail(x, 505, "unsupported HTTP version");
-	x->version = true;
+	while (s < end && (request_class[(unsigned char)*s] & C_TCHAR))
+		s++;
+	if (s == p || s == end || *s++ != ' ')
+		goto malformed;
+	for (p = s; s < end && (unsigned char)*s > ' ' && *s != 0x7f; s++)
+		;
+	if (s == p || end - s < 11 || memcmp(s, " HTTP/", 6) != 0 ||
+	    s[6] < '0' || s[6] > '9' || s[7] != '.' || s[8] < '0' ||
+	    s[8] > '9' || s[9] != '\r')
+		goto malformed;
+	if (s[6] != '1') {
+		req->status = 505;
+		req->error = "unsupported HTTP version";
+		return -1;
+	}
 	return 0;
+malformed:
+	req->status = 400;
+	req->error = "malformed request line";
+	return -1;
+}
+
+/* RFC 9112 5.2: a line starting with whitespace continues the line before
+ * it (obs-fold), whatever that held. Each one is refused. */
+static bool
+request_folded(const char *p, const char *end)
+{
+	while ((p = memchr(p, '\n', (size_t)(end - p))) && ++p < end)
+		if (*p == ' ' || *p == '\t')
+			return true;
+	return false;
+}
+
+/* RFC 9112 6.1: whether every coding in a Transfer-Encoding value is one
+ * we know, which is only chunked. */
+static bool
+request_codings_known(const char *s, size_t len)
+{
+	const char *end = s + len, *c;
+
+	for (;;) {
+		while (s < end && (*s == ' ' || *s == '\t' || *s == ','))
+			s++;
+		if (s == end)
+			return true;
+		for (c = s; s < end && (request_class[(unsigned char)*s] & C_TCHAR);
+		    s++)
+			;
+		if (s - c != 7 || strncasecmp(c, "chunked", 7) != 0)
+			return false;
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s < end && *s != ',')
+			return false;
+	}
 }
 
 static enum request_field
@@ -126,6 +175,9 @@ request_field_id(const char *s, size_t len)
 		{ "referer", F_REFERER },
 		{ "user-agent", F_USER_AGENT },
 		{ "accept", F_ACCEPT },
+		{ "if-match", F_IF_MATCH },
+		{ "if-unmodified-since", F_IF_UNMODIFIED_SINCE },
+		{ "transfer-encoding", F_CODINGS },
 	};
 	size_t i;
 
@@ -150,7 +202,6 @@ request_on_header_field(llhttp_t *p, const char *at, size_t len)
 			return request_fail(x, 400,
 			    "invalid character in header field name");
 	x->field = request_field_id(at, len);
-	x->last = LAST_FIELD;
 	return 0;
 }
 
@@ -162,11 +213,6 @@ request_on_header_value(llhttp_t *p, const char *at, size_t len)
 	struct span *dst = NULL;
 	size_t i;
 
-	/* In a contiguous buffer a second value span for one field can only
-	 * be an obs-fold continuation line, which llhttp accepts. */
-	if (x->last != LAST_FIELD)
-		return request_fail(x, 400, "obsolete line folding");
-	x->last = LAST_VALUE;
 	for (i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)at[i];
 
@@ -183,6 +229,12 @@ request_on_header_value(llhttp_t *p, const char *at, size_t len)
 	 * that (diag.c): no other response depends on it. */
 	if (x->field == F_ACCEPT && (x->seen & (1u << F_ACCEPT))) {
 		req->accept_repeated = true;
+		return 0;
+	}
+	/* A list, which may come in several fields. */
+	if (x->field == F_CODINGS) {
+		if (!request_codings_known(at, len))
+			x->coding_unknown = true;
 		return 0;
 	}
 	/* Singletons: a second copy is a client bug or an attack on a
@@ -205,6 +257,9 @@ request_on_header_value(llhttp_t *p, const char *at, size_t len)
 	case F_REFERER:           dst = &req->referer; break;
 	case F_USER_AGENT:        dst = &req->user_agent; break;
 	case F_ACCEPT:            dst = &req->accept; break;
+	case F_IF_MATCH:          dst = &req->if_match; break;
+	case F_IF_UNMODIFIED_SINCE: dst = &req->if_unmodified_since; break;
+	case F_CODINGS:
 	case F_OTHER:             break;
 	}
 	if (dst) {
@@ -221,21 +276,23 @@ request_on_headers_complete(llhttp_t *p)
 	struct request *req = x->req;
 	bool body;
 
-	if (!x->version)
-		return request_fail(x, 400, "HTTP/0.9 request");
 	req->minor = p->http_minor;
-	if (req->minor == 1 && !(x->seen & (1u << F_HOST)))
+	if (req->minor >= 1 && !(x->seen & (1u << F_HOST)))
 		return request_fail(x, 400, "HTTP/1.1 request without Host");
 	switch (p->method) {
 	case HTTP_GET:  req->method = REQUEST_GET; break;
 	case HTTP_HEAD: req->method = REQUEST_HEAD; break;
+	case HTTP_OPTIONS: req->method = REQUEST_OPTIONS; break;
 	default:        req->method = REQUEST_OTHER; break;
 	}
 	body = (p->flags & (F_CHUNKED | F_TRANSFER_ENCODING)) ||
 	    ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
+	/* We never read a body, so the connection cannot go on: its bytes
+	 * would be taken for the next request. A coding we do not know is
+	 * not a body refused by policy, but one we could not even read. */
+	if (body && x->coding_unknown)
+		return request_fail(x, 501, "unknown transfer coding");
 	if (body)
-		/* We never read a body, so the connection cannot go on:
-		 * its bytes would be taken for the next request. */
 		return request_fail(x, req->method == REQUEST_OTHER ? 405 : 413,
 		    req->method == REQUEST_OTHER ? "method not allowed" :
 		    "request has a body");
@@ -262,6 +319,12 @@ request_target(struct request *req)
 
 	if (req->target.len == 0)
 		return 400;
+	if (req->target.len == 1 && t[0] == '*') {
+		/* asterisk-form: the server itself, for OPTIONS only
+		 * (RFC 9112 3.2.4). */
+		req->path = req->target;
+		return req->method == REQUEST_OPTIONS ? 0 : 400;
+	}
 	if (t[0] != '/') {
 		/* absolute-form, which servers must accept (RFC 9112 3.2.2):
 		 * the authority is checked like Host, then ignored. */
@@ -334,7 +397,6 @@ request_parse(const char *buf, size_t len, size_t max, size_t *scanned,
 		llhttp_settings_init(&settings);
 		settings.on_method = request_on_method;
 		settings.on_url = request_on_url;
-		settings.on_version = request_on_version;
 		settings.on_header_field = request_on_header_field;
 		settings.on_header_value = request_on_header_value;
 		settings.on_headers_complete = request_on_headers_complete;
@@ -366,17 +428,28 @@ request_parse(const char *buf, size_t len, size_t max, size_t *scanned,
 		goto fail;
 	}
 	req->len = end;
+	if (request_line(req, buf + start, buf + end) < 0)
+		goto fail;
+	if (request_folded(buf + start, buf + end)) {
+		req->status = 400;
+		req->error = "obsolete line folding";
+		goto fail;
+	}
 
 	memset(&x, 0, sizeof(x));
 	x.req = req;
 	llhttp_init(&parser, HTTP_REQUEST, &settings);
+	/* request_line() checked the version; llhttp would refuse HTTP/1.2.
+	 * (llhttp 8 has the flag but no setter for it.) */
+	parser.lenient_flags |= LENIENT_VERSION;
 	parser.data = &x;
 	err = llhttp_execute(&parser, buf + start, end - start);
 	if (err != HPE_PAUSED) {
 		/* Our callbacks set the status when they refused. */
 		if (!req->status) {
-			req->status = err == HPE_INVALID_METHOD ? 501 :
-			    err == HPE_PAUSED_H2_UPGRADE ? 505 : 400;
+			/* request_line() passed: an unknown method is a
+			 * well-formed one we do not implement. */
+			req->status = err == HPE_INVALID_METHOD ? 501 : 400;
 			req->error = err == HPE_OK ? "incomplete request head" :
 			    llhttp_get_error_reason(&parser);
 			if (!req->error)
@@ -418,6 +491,7 @@ request_reason(int status)
 	case 405: return "Method Not Allowed";
 	case 406: return "Not Acceptable";
 	case 408: return "Request Timeout";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
 	case 416: return "Range Not Satisfiable";

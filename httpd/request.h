@@ -19,6 +19,7 @@ struct span {
 enum request_method {
 	REQUEST_GET,
 	REQUEST_HEAD,
+	REQUEST_OPTIONS,	/* its target may be "*" (path "*", no file) */
 	REQUEST_OTHER,		/* a method llhttp knows that we do not serve */
 };
 
@@ -31,13 +32,14 @@ struct request {
 	struct span target;	/* the request-target as sent */
 	struct span path;	/* its path, still percent-encoded */
 	struct span query;	/* after '?', p NULL when there is no '?' */
-	int minor;		/* HTTP/1.minor */
+	int minor;		/* HTTP/1.minor as sent; above 1 it is 1.1 */
 	bool keep_alive;	/* llhttp_should_keep_alive() */
 	bool must_close;	/* the connection cannot carry another request */
 	struct span host, range, if_range, if_none_match, if_modified_since;
 	struct span referer, user_agent;
 	struct span accept;	/* read by generated pages (media.c) */
 	bool accept_repeated;	/* a second Accept line (diag.c refuses it) */
+	struct span if_match, if_unmodified_since;
 };
 
 enum request_result {

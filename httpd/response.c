@@ -258,8 +258,8 @@ response_head(struct client *c, const struct request *req,
 		wbuf_str(b, "\r\nLocation: ");
 		wbuf_str(b, r->location);
 	}
-	if (r->status == 405)
-		wbuf_str(b, "\r\nAllow: GET, HEAD");
+	if (r->status == 405 || r->allow)
+		wbuf_str(b, "\r\nAllow: GET, HEAD, OPTIONS");
 	if (r->no_store)
 		wbuf_str(b, "\r\nCache-Control: no-store");
 	if (r->vary) {

@@ -208,21 +208,6 @@ Content-Length: 14"
 	[ "$(body <<<"$output")" = "404 Not Found" ]
 }
 
-@test "httpd: other methods get 405 with Allow: GET, HEAD" {
-	start_httpd
-	for m in POST PUT DELETE OPTIONS PATCH; do
-		run raw --keep --timeout 1 -- "$m /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
-		[ "$status" -eq 3 ]	# no body: the connection stays usable
-		want="HTTP/1.1 405 Method Not Allowed
-Server: socket-activate-httpd
-Date: DATE
-Content-Type: text/plain; charset=utf-8
-Content-Length: 23
-Allow: GET, HEAD"
-		diff -u <(echo "$want") <(heads <<<"$output")
-	done
-}
-
 @test "httpd: If-None-Match with the ETag gets 304 with validators and no body" {
 	start_httpd
 	etag=$(etag_of "$WWW/hello.txt")

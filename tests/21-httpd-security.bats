@@ -146,7 +146,7 @@ status_of() { head -1 <<<"$1" | cut -d' ' -f2; }
 	run raw --keep --timeout 3 -- 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello'
 	[ "$status" -eq 0 ]
 	[ "$(status_of "$output")" = 405 ]
-	[[ "$output" == *$'Allow: GET, HEAD\r'* ]]
+	[[ "$output" == *$'Allow: GET, HEAD, OPTIONS\r'* ]]
 	[[ "$output" == *$'Connection: close\r'* ]]
 	# Content-Length: 0 is no body.
 	[ "$(curl -s -H 'Content-Length: 0' "$URL/hello.txt")" = "hello, world" ]

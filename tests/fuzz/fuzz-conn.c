@@ -606,7 +606,7 @@ check_head(const char *p, size_t n, struct resp_head *rh)
 			if (vl == 0 || v[0] != '/')
 				fail("Location is not an absolute path");
 		} else if (FIELD("Allow")) {
-			if (vl != 9 || memcmp(v, "GET, HEAD", 9) != 0)
+			if (vl != 18 || memcmp(v, "GET, HEAD, OPTIONS", 18) != 0)
 				fail("bad Allow");
 		} else if (!FIELD("Content-Type") && !FIELD("Last-Modified") &&
 		    !FIELD("Accept-Ranges") && !FIELD("Cache-Control") &&
@@ -667,8 +667,9 @@ check_output(const struct fuzz_client *cl, const struct expect *exp,
 		if (!exp[i].status && rh.status != 200 && rh.status != 206 &&
 		    rh.status != 301 && rh.status != 304 && rh.status != 400 &&
 		    rh.status != 403 && rh.status != 404 && rh.status != 406 &&
-		    rh.status != 416)
-			fail("a well-formed GET/HEAD got an unexpected status");
+		    rh.status != 412 && rh.status != 416)
+			fail("a well-formed GET/HEAD/OPTIONS got an unexpected "
+			    "status");
 		if (!stopped && rh.close != (exp[i].must_close ||
 		    rh.status == 500))
 			fail("Connection: close where the connection could go "

@@ -3,13 +3,15 @@
  * libFuzzer target for what a peer controls before a file is opened: the
  * request head (framing, llhttp, our strict checks) and then the path of
  * every head we accept, plus the header values we interpret (Range, dates,
- * ETag lists, Accept, ?format=) and the JSON escaping of what a socket's
- * name or path may hold. Checks the invariants the server relies on.
+ * ETag lists, Accept, ?format=) and the preconditions over them, and the
+ * JSON escaping of what a socket's name or path may hold. Checks the
+ * invariants the server relies on.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cond.h"
 #include "headers.h"
 #include "media.h"
 #include "path.h"
@@ -145,6 +147,29 @@ fuzz_media(const struct request *req)
 		abort();
 }
 
+/* What cond_evaluate() may answer for this request. */
+static void
+fuzz_cond(const struct request *req)
+{
+	bool get = req->method == REQUEST_GET;
+	bool safe = get || req->method == REQUEST_HEAD;
+	bool any = req->if_match.p || req->if_unmodified_since.p ||
+	    req->if_none_match.p || req->if_modified_since.p || req->if_range.p;
+	enum cond_result c = cond_evaluate(req, "\"1.2-3\"", 784111777);
+
+	if (c != COND_PROCEED && c != COND_FULL && c != COND_NOT_MODIFIED &&
+	    c != COND_FAILED)
+		abort();
+	if (!any && c != COND_PROCEED)
+		abort();
+	/* 304 only for GET and HEAD; no Range to drop without GET, Range
+	 * and If-Range. */
+	if (c == COND_NOT_MODIFIED && !safe)
+		abort();
+	if (c == COND_FULL && (!get || !req->range.p || !req->if_range.p))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -175,7 +200,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (req.status == 0 && req.len != whole.len))
 			abort();
 		if (req.status == 0) {
-			if (req.path.p[0] != '/')
+			/* "*" only as OPTIONS' asterisk-form. */
+			if (req.path.p[0] != '/' && (req.path.p[0] != '*' ||
+			    req.path.len != 1 || req.method != REQUEST_OPTIONS))
 				abort();
 			fuzz_path(req.path.p, req.path.len);
 			fuzz_span(&req.range);
@@ -183,6 +210,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_span(&req.if_modified_since);
 			fuzz_span(&req.if_range);
 			fuzz_media(&req);
+			fuzz_span(&req.if_match);
+			fuzz_span(&req.if_unmodified_since);
+			fuzz_cond(&req);
 		}
 	}
 	fuzz_path(buf, size);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the pure parts of the httpd: request heads, path
- * resolution and the safe open, ranges, dates, ETags, MIME types. */
+ * resolution and the safe open, ranges, dates, ETags, MIME types,
+ * preconditions. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cond.h"
 #include "headers.h"
 #include "path.h"
 #include "request.h"
@@ -230,7 +232,7 @@ test_request(void)
 		{ "GET / RTSP/1.0\r\nHost: a\r\n\r\n", 400 },
 		{ "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505 },
 		{ "GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505 },
-		{ "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505 },
+		{ "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 0 },		/* as 1.1 */
 		{ "GET /\r\n\r\n", 400 },				/* HTTP/0.9 */
 		{ "PRI * HTTP/2.0\r\n\r\n", 505 },
 		{ "FOO / HTTP/1.1\r\nHost: a\r\n\r\n", 501 },
@@ -482,6 +484,176 @@ test_mime(void)
 	CHECK(strcmp(hdr_mime_type("x.exe"), "application/octet-stream") == 0);
 }
 
+/* RFC 9112's grammar decides 400, 501 and 505; obs-fold is 400 wherever
+ * it is; OPTIONS may ask about "*"; only chunked is a known coding. */
+static void
+test_request_semantics(void)
+{
+	static const struct {
+		const char *head;
+		int status;
+	} cases[] = {
+		{ "GARBAGE\r\n\r\n", 400 },
+		{ "GET\t/\tHTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "Extra lineGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", 400 },
+		{ " GET / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET / \r\nHost: a\r\n\r\n", 400 },
+		{ "GET / HTTP/1.10\r\nHost: a\r\n\r\n", 400 },
+		{ "GET / http/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400 },
+		{ "G@T / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "BREW / HTTP/1.1\r\nHost: a\r\n\r\n", 501 },
+		{ "get / HTTP/1.1\r\nHost: a\r\n\r\n", 501 },
+		{ "BREW / HTTP/3.0\r\nHost: a\r\n\r\n", 505 },
+		{ "GET / HTTP/1.9\r\nHost: a\r\n\r\n", 0 },
+		{ "GET / HTTP/1.9\r\n\r\n", 400 },			/* no Host */
+		{ "GET / HTTP/9.9\r\nHost: a\r\n\r\n", 505 },
+		{ "GET / HTTP/1.1\r\nHost:\r\n a\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nRange:\r\n bytes=0-0\r\nHost: a\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nX:\r\n\t\r\n\r\n", 400 },
+		{ "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0 },
+		{ "OPTIONS /x HTTP/1.1\r\nHost: a\r\n\r\n", 0 },
+		{ "OPTIONS ** HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "HEAD * HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "OPTIONS * HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n", 413 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 501 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501 },
+		/* chunked not last: no length to trust (RFC 9112 6.3). */
+		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+		  "Transfer-Encoding: br\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n", 413 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+		  "Transfer-Encoding: chunked\r\n\r\n", 400 },	/* llhttp's */
+		{ "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 405 },
+		{ "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 501 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nIf-Match: \"a\"\r\nIf-Match: \"b\"\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nIf-Unmodified-Since: x\r\n"
+		  "If-Unmodified-Since: y\r\n\r\n", 400 },
+	};
+	struct request req;
+	size_t i;
+	int st;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		st = parse_status(cases[i].head, &req);
+		CHECK(st == cases[i].status);
+		if (st != cases[i].status)
+			unit_note("case %zu: status %d (%s), want %d", i,
+			    st, req.error ? req.error : "", cases[i].status);
+	}
+	CHECK(parse_status("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", &req) == 0 &&
+	    req.method == REQUEST_OPTIONS && req.path.len == 1 &&
+	    req.path.p[0] == '*' && req.keep_alive);
+	/* HTTP/1.2 is kept as sent (for the log) and kept alive as 1.1. */
+	CHECK(parse_status("GET / HTTP/1.2\r\nHost: a\r\n\r\n", &req) == 0 &&
+	    req.minor == 2 && req.keep_alive);
+	CHECK(parse_status("GET / HTTP/1.1\r\nHost: a\r\nIf-Match: \"x\"\r\n"
+	    "If-Unmodified-Since: d\r\n\r\n", &req) == 0 &&
+	    req.if_match.len == 3 && req.if_unmodified_since.len == 1);
+	CHECK(strcmp(request_reason(412), "Precondition Failed") == 0);
+}
+
+/* cond_evaluate() on a request made of these header lines. */
+static enum cond_result
+cond(const char *method, const char *fields, const char *etag, time_t mtime)
+{
+	static char head[1024];
+	struct request req;
+
+	snprintf(head, sizeof(head), "%s / HTTP/1.1\r\nHost: a\r\n%s\r\n",
+	    method, fields);
+	if (parse_status(head, &req) != 0) {
+		unit_note("not a request: %s", head);
+		return (enum cond_result)-1;
+	}
+	return cond_evaluate(&req, etag, mtime);
+}
+
+/* RFC 9110 13.2.2, step by step, for a file with ETag "e1" modified at
+ * Sun, 06 Nov 1994 08:49:37 GMT (784111777). */
+static void
+test_cond(void)
+{
+#define E "\"e1\""
+#define T 784111777
+#define D "Sun, 06 Nov 1994 08:49:37 GMT"
+#define BEFORE "Sun, 06 Nov 1994 08:49:36 GMT"
+#define AFTER "Sun, 06 Nov 1994 08:49:38 GMT"
+	static const struct {
+		const char *method, *fields;
+		enum cond_result want;
+	} cases[] = {
+		{ "GET", "", COND_PROCEED },
+		/* 1: If-Match, strong comparison; "*" matches a file. */
+		{ "GET", "If-Match: " E "\r\n", COND_PROCEED },
+		{ "GET", "If-Match: \"x\", " E "\r\n", COND_PROCEED },
+		{ "GET", "If-Match: *\r\n", COND_PROCEED },
+		{ "GET", "If-Match: \"nope\"\r\n", COND_FAILED },
+		{ "GET", "If-Match: W/" E "\r\n", COND_FAILED },
+		{ "GET", "If-Match: garbage\r\n", COND_FAILED },
+		{ "HEAD", "If-Match: \"nope\"\r\n", COND_FAILED },
+		/* 2: If-Unmodified-Since, only without If-Match. */
+		{ "GET", "If-Unmodified-Since: " D "\r\n", COND_PROCEED },
+		{ "GET", "If-Unmodified-Since: " AFTER "\r\n", COND_PROCEED },
+		{ "GET", "If-Unmodified-Since: " BEFORE "\r\n", COND_FAILED },
+		{ "GET", "If-Unmodified-Since: yesterday\r\n", COND_PROCEED },
+		{ "GET", "If-Unmodified-Since: " D ", " BEFORE "\r\n", COND_PROCEED },
+		{ "GET", "If-Match: " E "\r\nIf-Unmodified-Since: " BEFORE "\r\n",
+		  COND_PROCEED },
+		/* 3: If-None-Match, weak comparison: 304 for GET and HEAD,
+		 * 412 for OPTIONS. */
+		{ "GET", "If-None-Match: " E "\r\n", COND_NOT_MODIFIED },
+		{ "GET", "If-None-Match: W/" E "\r\n", COND_NOT_MODIFIED },
+		{ "HEAD", "If-None-Match: *\r\n", COND_NOT_MODIFIED },
+		{ "OPTIONS", "If-None-Match: *\r\n", COND_FAILED },
+		{ "GET", "If-None-Match: \"other\"\r\n", COND_PROCEED },
+		/* A failed If-Match wins over a matching If-None-Match. */
+		{ "GET", "If-Match: \"nope\"\r\nIf-None-Match: " E "\r\n",
+		  COND_FAILED },
+		/* 4: If-Modified-Since, only without If-None-Match, only for
+		 * GET and HEAD. */
+		{ "GET", "If-Modified-Since: " D "\r\n", COND_NOT_MODIFIED },
+		{ "GET", "If-Modified-Since: " AFTER "\r\n", COND_NOT_MODIFIED },
+		{ "GET", "If-Modified-Since: " BEFORE "\r\n", COND_PROCEED },
+		{ "GET", "If-Modified-Since: soon\r\n", COND_PROCEED },
+		{ "OPTIONS", "If-Modified-Since: " D "\r\n", COND_PROCEED },
+		{ "GET", "If-None-Match: \"other\"\r\nIf-Modified-Since: " D "\r\n",
+		  COND_PROCEED },
+		/* 5: If-Range only with Range and GET; strong ETag or the
+		 * exact date. */
+		{ "GET", "Range: bytes=0-1\r\nIf-Range: " E "\r\n", COND_PROCEED },
+		{ "GET", "Range: bytes=0-1\r\nIf-Range: " D "\r\n", COND_PROCEED },
+		{ "GET", "Range: bytes=0-1\r\nIf-Range: \"old\"\r\n", COND_FULL },
+		{ "GET", "Range: bytes=0-1\r\nIf-Range: W/" E "\r\n", COND_FULL },
+		{ "GET", "Range: bytes=0-1\r\nIf-Range: " AFTER "\r\n", COND_FULL },
+		{ "GET", "Range: bytes=0-1\r\nIf-Range: junk\r\n", COND_FULL },
+		{ "GET", "If-Range: \"old\"\r\n", COND_PROCEED },
+		{ "HEAD", "Range: bytes=0-1\r\nIf-Range: \"old\"\r\n", COND_PROCEED },
+		/* A stale resume never gets a range: 412 before If-Range. */
+		{ "GET", "Range: bytes=5-\r\nIf-Match: \"old\"\r\n"
+		  "If-Range: " E "\r\n", COND_FAILED },
+		{ "GET", "Range: bytes=5-\r\nIf-Unmodified-Since: " BEFORE "\r\n",
+		  COND_FAILED },
+	};
+	size_t i;
+	enum cond_result got;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = cond(cases[i].method, cases[i].fields, E, T);
+		CHECK(got == cases[i].want);
+		if (got != cases[i].want)
+			unit_note("case %zu: %s with %s: %d, want %d", i,
+			    cases[i].method, cases[i].fields, (int)got,
+			    (int)cases[i].want);
+	}
+#undef E
+#undef T
+#undef D
+#undef BEFORE
+#undef AFTER
+}
+
 int
 main(void)
 {
@@ -492,5 +664,7 @@ main(void)
 	test_dates();
 	test_etag();
 	test_mime();
+	test_request_semantics();
+	test_cond();
 	return unit_end();
 }

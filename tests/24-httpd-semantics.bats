@@ -1,0 +1,245 @@
+#!/usr/bin/env bats
+# socket-activate-httpd: HTTP semantics to the letter (RFC 9110, RFC 9112):
+# preconditions, the request-line grammar, obs-fold, OPTIONS, transfer
+# codings, HTTP/1.x versions, one URL per file, and --cache-control. Raw
+# requests, exact status lines and header fields.
+load helpers
+load fixtures/httpd/helpers
+
+status_of() { head -1 <<<"$1" | cut -d' ' -f2; }
+
+# code [curl options]: the status curl gets for $URL/data.bin.
+code() { curl -s -o /dev/null -w '%{http_code}' "$@" "$URL/data.bin"; }
+
+@test "semantics: If-Match with another ETag gets 412 with exactly these headers, with or without Range" {
+	start_httpd
+	for range in '' 'Range: bytes=0-3\r\n'; do
+		run raw -- "GET /data.bin HTTP/1.1\r\nHost: x\r\n${range}If-Match: \"nope\"\r\n\r\n"
+		want="HTTP/1.1 412 Precondition Failed
+Server: socket-activate-httpd
+Date: DATE
+Content-Type: text/plain; charset=utf-8
+Content-Length: 24"
+		diff -u <(echo "$want") <(heads <<<"$output")
+		[ "$(body <<<"$output")" = "412 Precondition Failed" ]
+	done
+	# A weak tag never matches If-Match (strong comparison).
+	[ "$(code -H "If-Match: W/$(etag_of "$WWW/data.bin")")" = 412 ]
+}
+
+@test "semantics: If-Match with the current ETag, or *, serves the file and its range" {
+	start_httpd
+	etag=$(etag_of "$WWW/data.bin")
+	[ "$(curl -s -H "If-Match: \"x\", $etag" "$URL/data.bin")" = 0123456789abcdefghijklmnopqrstuvwxyz ]
+	[ "$(curl -s -r 0-3 -H "If-Match: $etag" "$URL/data.bin")" = 0123 ]
+	[ "$(curl -s -r 4-5 -H 'If-Match: *' "$URL/data.bin")" = 45 ]
+	# * matches an existing file only: a missing one stays 404.
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-Match: *' "$URL/missing")" = 404 ]
+}
+
+@test "semantics: If-Unmodified-Since: 412 when the file changed after the date, served when not" {
+	start_httpd
+	# data.bin: Tue, 02 Jan 2024 03:04:05 GMT.
+	[ "$(code -H 'If-Unmodified-Since: Tue, 02 Jan 2024 03:04:04 GMT')" = 412 ]
+	[ "$(code -r 0-1 -H 'If-Unmodified-Since: Mon, 01 Jan 2024 00:00:00 GMT')" = 412 ]
+	[ "$(code -H 'If-Unmodified-Since: Tue, 02 Jan 2024 03:04:05 GMT')" = 200 ]
+	[ "$(code -r 0-1 -H 'If-Unmodified-Since: Wed, 03 Jan 2024 00:00:00 GMT')" = 206 ]
+	# Not a date: ignored (RFC 9110 13.1.4).
+	[ "$(code -H 'If-Unmodified-Since: yesterday')" = 200 ]
+	# If-Match present: If-Unmodified-Since is not looked at.
+	[ "$(code -H "If-Match: $(etag_of "$WWW/data.bin")" -H 'If-Unmodified-Since: Mon, 01 Jan 2024 00:00:00 GMT')" = 200 ]
+}
+
+@test "semantics: preconditions in RFC 9110 13.2.2 order: a failed If-Match is 412 even when If-None-Match would be 304" {
+	start_httpd
+	etag=$(etag_of "$WWW/data.bin")
+	[ "$(code -H 'If-Match: "nope"' -H "If-None-Match: $etag")" = 412 ]
+	[ "$(code -H 'If-Unmodified-Since: Mon, 01 Jan 2024 00:00:00 GMT' -H 'If-Modified-Since: Wed, 03 Jan 2024 00:00:00 GMT')" = 412 ]
+	# Passed: If-None-Match comes next.
+	[ "$(code -H "If-Match: $etag" -H "If-None-Match: $etag")" = 304 ]
+	[ "$(code -H "If-Match: $etag" -H 'If-None-Match: "other"')" = 200 ]
+}
+
+@test "semantics: a resumed download with a stale validator never splices bytes of a changed file" {
+	start_httpd
+	old=$(etag_of "$WWW/data.bin")
+	[ "$(curl -s -r 0-9 -H "If-Match: $old" "$URL/data.bin")" = 0123456789 ]
+	# The file changes between the two halves of the download.
+	printf 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789' >"$WWW/data.bin"
+	# Resuming with If-Match: 412, no bytes of the new file.
+	run raw -- "GET /data.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=10-\r\nIf-Match: $old\r\n\r\n"
+	[ "$(status_of "$output")" = 412 ]
+	[[ "$output" != *KLMN* ]]
+	# Resuming with If-Range: the whole new file, never its tail.
+	run raw -- "GET /data.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=10-\r\nIf-Range: $old\r\n\r\n"
+	[ "$(status_of "$output")" = 200 ]
+	[ "$(body <<<"$output")" = ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ]
+}
+
+@test "semantics: obs-fold is 400 whatever its first line held, and the connection closes" {
+	start_httpd -d
+	heads=(
+		'GET /hello.txt HTTP/1.1\r\nHost:\r\n localhost\r\n\r\n'
+		'GET /data.bin HTTP/1.1\r\nRange:\r\n bytes=0-0\r\nHost: a\r\n\r\n'
+		'GET /hello.txt HTTP/1.1\r\nHost: a\r\nX:\r\n\tvalue\r\n\r\n'
+		'GET /hello.txt HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n'
+		'GET /hello.txt HTTP/1.1\r\n Host: a\r\n\r\n'
+	)
+	for h in "${heads[@]}"; do
+		run raw --keep --timeout 3 -- "$h"
+		echo "$h -> $status: ${lines[0]}"
+		[ "$status" -eq 0 ]	# the server closed
+		want="HTTP/1.1 400 Bad Request
+Server: socket-activate-httpd
+Date: DATE
+Content-Type: text/plain; charset=utf-8
+Content-Length: 16
+Connection: close"
+		diff -u <(echo "$want") <(heads <<<"$output")
+	done
+	wait_for 5 grep -q ': 400: obsolete line folding$' "$(LOG)"
+}
+
+@test "semantics: a file has one URL: a trailing slash or dot segment after its name is 404" {
+	start_httpd
+	for p in /hello.txt/ /hello.txt/. /hello.txt// /sub/page.html/ /sub/page.html/./; do
+		run curl -s -i --path-as-is "$URL$p"
+		echo "$p: ${lines[0]}"
+		[[ "${lines[0]}" == "HTTP/1.1 404 Not Found"* ]]
+	done
+	# Directories keep their slash form; files their plain one.
+	[ "$(curl -s "$URL/")" = "$(cat "$WWW/index.html")" ]
+	[ "$(curl -s --path-as-is "$URL/sub/..")" = "$(cat "$WWW/index.html")" ]
+	[ "$(curl -s --path-as-is "$URL/sub/./page.html")" = "<p>sub</p>" ]
+	[ "$(curl -s --path-as-is "$URL/sub/../hello.txt")" = "hello, world" ]
+}
+
+@test "semantics: what does not match the request-line grammar is 400, a well-formed unknown method 501" {
+	start_httpd
+	for h in 'GARBAGE\r\n\r\n' 'GET\t/\tHTTP/1.1\r\nHost: a\r\n\r\n' \
+	    'Extra lineGET / HTTP/1.1\r\nHost: a\r\n\r\n' 'GET / HTTP/1.1 extra\r\nHost: a\r\n\r\n' \
+	    'GET / HTTP/1.10\r\nHost: a\r\n\r\n' 'GET /\r\n\r\n'; do
+		run raw --keep --timeout 3 -- "$h"
+		echo "$h -> ${lines[0]}"
+		[ "$status" -eq 0 ]
+		[ "$(status_of "$output")" = 400 ]
+		[[ "$output" == *$'Connection: close\r'* ]]
+	done
+	run raw -- 'BREW / HTTP/1.1\r\nHost: a\r\n\r\n'
+	want="HTTP/1.1 501 Not Implemented
+Server: socket-activate-httpd
+Date: DATE
+Content-Type: text/plain; charset=utf-8
+Content-Length: 20
+Connection: close"
+	diff -u <(echo "$want") <(heads <<<"$output")
+	# Methods are case-sensitive: "get" is a method we do not implement.
+	[ "$(status_of "$(raw -- 'get / HTTP/1.1\r\nHost: a\r\n\r\n')")" = 501 ]
+}
+
+@test "semantics: OPTIONS * and OPTIONS of a file get 200 with Allow: GET, HEAD, OPTIONS and no body" {
+	start_httpd
+	for target in '*' /hello.txt / /sub/page.html; do
+		run raw --keep --timeout 1 -- "OPTIONS $target HTTP/1.1\r\nHost: x\r\n\r\n"
+		[ "$status" -eq 3 ]	# kept alive
+		want="HTTP/1.1 200 OK
+Server: socket-activate-httpd
+Date: DATE
+Content-Length: 0
+Allow: GET, HEAD, OPTIONS"
+		diff -u <(echo "$want") <(heads <<<"$output")
+		[ -z "$(body <<<"$output")" ]
+	done
+	wait_for 5 grep -q '"OPTIONS \* HTTP/1.1" 200 - ' "$(LOG)"
+}
+
+@test "semantics: OPTIONS of what GET would not find gets GET's status; * is for OPTIONS only" {
+	start_httpd
+	[ "$(status_of "$(raw -- 'OPTIONS /missing HTTP/1.1\r\nHost: x\r\n\r\n')")" = 404 ]
+	[ "$(status_of "$(raw -- 'OPTIONS /.hidden HTTP/1.1\r\nHost: x\r\n\r\n')")" = 404 ]
+	[ "$(status_of "$(raw -- 'OPTIONS /hello.txt/ HTTP/1.1\r\nHost: x\r\n\r\n')")" = 404 ]
+	[ "$(status_of "$(raw -- 'OPTIONS /empty/ HTTP/1.1\r\nHost: x\r\n\r\n')")" = 403 ]
+	[ "$(status_of "$(raw -- 'OPTIONS /../x HTTP/1.1\r\nHost: x\r\n\r\n')")" = 400 ]
+	[ "$(status_of "$(raw -- 'GET * HTTP/1.1\r\nHost: x\r\n\r\n')")" = 400 ]
+	[ "$(status_of "$(raw -- 'HEAD * HTTP/1.1\r\nHost: x\r\n\r\n')")" = 400 ]
+	# A request body is refused as for GET.
+	[ "$(status_of "$(raw -- 'OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi')")" = 413 ]
+}
+
+@test "semantics: 405 names every method served: Allow: GET, HEAD, OPTIONS" {
+	start_httpd
+	for m in POST PUT DELETE PATCH; do
+		run raw --keep --timeout 1 -- "$m /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+		[ "$status" -eq 3 ]
+		want="HTTP/1.1 405 Method Not Allowed
+Server: socket-activate-httpd
+Date: DATE
+Content-Type: text/plain; charset=utf-8
+Content-Length: 23
+Allow: GET, HEAD, OPTIONS"
+		diff -u <(echo "$want") <(heads <<<"$output")
+	done
+}
+
+@test "semantics: a transfer coding we do not know is 501; a body refused by policy keeps 413 and 405" {
+	start_httpd
+	for te in gzip 'gzip, chunked' br; do
+		run raw --keep --timeout 3 -- "GET /hello.txt HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: $te\r\n\r\n0\r\n\r\n"
+		echo "$te -> ${lines[0]}"
+		[ "$status" -eq 0 ]
+		want="HTTP/1.1 501 Not Implemented
+Server: socket-activate-httpd
+Date: DATE
+Content-Type: text/plain; charset=utf-8
+Content-Length: 20
+Connection: close"
+		diff -u <(echo "$want") <(heads <<<"$output")
+	done
+	[ "$(status_of "$(raw -- 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n')")" = 501 ]
+	[ "$(status_of "$(raw -- 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')")" = 413 ]
+	[ "$(status_of "$(raw -- 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')")" = 405 ]
+	[ "$(status_of "$(raw -- 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello')")" = 405 ]
+}
+
+@test "semantics: HTTP/1.2 is answered as HTTP/1.1; HTTP/2.0 and HTTP/0.9 in a request line get 505" {
+	start_httpd
+	run raw --keep --timeout 1 -- 'GET /hello.txt HTTP/1.2\r\nHost: x\r\n\r\n'
+	[ "$status" -eq 3 ]	# persistent, as HTTP/1.1
+	want="HTTP/1.1 200 OK
+Server: socket-activate-httpd
+Date: DATE
+Content-Type: text/plain; charset=utf-8
+Content-Length: 13
+Last-Modified: Tue, 02 Jan 2024 03:04:05 GMT
+ETag: $(etag_of "$WWW/hello.txt")
+Accept-Ranges: bytes"
+	diff -u <(echo "$want") <(heads <<<"$output")
+	[ "$(body <<<"$output")" = "hello, world" ]
+	# The log has the version as sent.
+	wait_for 5 grep -q '"GET /hello.txt HTTP/1.2" 200 13 ' "$(LOG)"
+	# As for HTTP/1.1, Host is required.
+	[ "$(status_of "$(raw -- 'GET /hello.txt HTTP/1.9\r\n\r\n')")" = 400 ]
+	for v in 2.0 3.0 0.9; do
+		run raw -- "GET /hello.txt HTTP/$v\r\nHost: x\r\n\r\n"
+		echo "$v -> ${lines[0]}"
+		[ "$(status_of "$output")" = 505 ]
+	done
+}
+
+@test "httpd: a FIFO beside a TCP listener is closed with a warning, and the socket is served" {
+	make_site
+	PORT=$(free_port)
+	launch web=tcp4:127.0.0.1:$PORT pipe=fifo:$BATS_TEST_TMPDIR/fifo -- "$HTTPD_BIN" --root "$WWW"
+	grep -q 'READY=1|STATUS=Serving 1 sockets' "$NOTIFY_LOG"
+	grep -qx 'socket-activate-httpd: warning: fd 4 ("pipe") is a FIFO, not a socket: closing it, ignoring' "$(LOG)"
+	[ "$(curl -s "http://127.0.0.1:$PORT/hello.txt")" = "hello, world" ]
+	! ls -l "/proc/$(server_pid)/fd/" | grep -e "$BATS_TEST_TMPDIR/fifo"
+}
+
+@test "httpd: only a file passed, no socket: the warning, then exit 1" {
+	make_site
+	run "$TOOLS/listen-fds.py" f=file:"$WWW/hello.txt" -- "$HTTPD_BIN" --root "$WWW"
+	[ "$status" -eq 1 ]
+	has_lines 'socket-activate-httpd: warning: fd 3 ("f") is a regular file, not a socket: closing it, ignoring'
+	[[ "$output" == *"error: no sockets to serve"* ]]
+}
