@@ -126,6 +126,10 @@ cli_apply(const struct cli_prog *p, struct cli *cli,
 	case CLI_STRING:
 		*(const char **)dst = arg;
 		break;
+	case CLI_FIELD:
+		if ((r = cli_field(arg, o->min, o->max)) == 0)
+			*(const char **)dst = arg;
+		break;
 	case CLI_LISTEN:
 		return cli_listen(p, cli, arg);
 	case CLI_HELP:
@@ -137,8 +141,15 @@ cli_apply(const struct cli_prog *p, struct cli *cli,
 	}
 	if (r == 0)
 		return -1;
-	fprintf(stderr, "%s: invalid value for --%s: \"%s\"%s\n", p->name,
-	    o->name, arg, r == -ERANGE ? " (out of range)" : "");
+	if (o->kind == CLI_FIELD)
+		/* Not echoed: it may hold a line break. */
+		fprintf(stderr, "%s: invalid value for --%s: want %lu to %lu "
+		    "printable ASCII characters (no line break or other "
+		    "control character, no space at either end)\n", p->name,
+		    o->name, o->min, o->max);
+	else
+		fprintf(stderr, "%s: invalid value for --%s: \"%s\"%s\n",
+		    p->name, o->name, arg, r == -ERANGE ? " (out of range)" : "");
 	return 2;
 }
 
@@ -325,5 +336,22 @@ cli_seconds(const char *s, unsigned max_s, unsigned *ms)
 	if (v > max_s || v * 1000.0 + 0.5 > UINT_MAX)
 		return -ERANGE;
 	*ms = (unsigned)(v * 1000.0 + 0.5);
+	return 0;
+}
+
+int
+cli_field(const char *s, size_t min, size_t max)
+{
+	size_t i, n = strlen(s);
+
+	if (n < min || n > max)
+		return -ERANGE;
+	for (i = 0; i < n; i++)
+		if ((s[i] < ' ' && s[i] != '\t') || (unsigned char)s[i] >= 0x7f)
+			return -EINVAL;
+	/* Whitespace at either end is not part of a field value. */
+	if (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' ||
+	    s[n - 1] == '\t'))
+		return -EINVAL;
 	return 0;
 }

@@ -26,7 +26,8 @@ struct cli {
  * One option, as a row: its long name, its short one (or 0), what it takes
  * and where its value goes (offset into the program's context for its own
  * options, into struct cli for the shared ones). min and max bound
- * CLI_UNSIGNED and CLI_SIZE; for CLI_MS, max is in seconds and min in ms.
+ * CLI_UNSIGNED and CLI_SIZE; for CLI_MS, max is in seconds and min in ms;
+ * for CLI_FIELD, they bound its length.
  */
 enum cli_kind {
 	CLI_SET,		/* a bool, set */
@@ -39,6 +40,7 @@ enum cli_kind {
 	CLI_SIZE,		/* size_t bytes: "64K", "1M" */
 	CLI_MS,			/* unsigned ms, from seconds: "2", "0.25" */
 	CLI_STRING,		/* const char *, the argument itself */
+	CLI_FIELD,		/* the same, a valid HTTP field value */
 	CLI_LISTEN,		/* --listen: appended to struct cli */
 };
 
@@ -95,5 +97,8 @@ int cli_size(const char *s, unsigned long min, unsigned long max,
     unsigned long *out);
 /* Seconds, with an optional fraction ("2", "0.25"): milliseconds out. */
 int cli_seconds(const char *s, unsigned max_s, unsigned *ms);
+/* A header field value to send as it is (RFC 9110 5.5): printable ASCII,
+ * spaces and tabs inside, min to max bytes. */
+int cli_field(const char *s, size_t min, size_t max);
 
 #endif

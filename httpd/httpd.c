@@ -80,8 +80,9 @@ httpd_new(struct server *srv, const struct httpd_conf *conf)
 	h->conf = *conf;
 	h->srv = srv;
 	/* A head holds Location:, up to three times the path, plus the
-	 * query, and the fixed fields. */
-	h->head_max = 4 * conf->max_header + 4096;
+	 * query, the fixed fields and --cache-control. */
+	h->head_max = 4 * conf->max_header + 4096 +
+	    (conf->cache_control ? strlen(conf->cache_control) : 0);
 	h->rel_size = conf->max_header + sizeof("/index.html");
 	h->rbuf = malloc(HTTPD_READ_SIZE);
 	h->head = malloc(h->head_max);

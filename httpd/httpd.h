@@ -69,6 +69,7 @@ struct httpd_conf {
 	bool diagnostics;
 	bool access_log;
 	struct diag_env env;		/* with diagnostics: diag_probe() */
+	const char *cache_control;	/* Cache-Control: for files, or NULL */
 };
 
 /* Attaches the module to srv, which frees it. Returns 0 or -ENOMEM. */

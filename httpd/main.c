@@ -37,6 +37,8 @@ static const struct cli_option httpd_opts[] = {
 	{ "send-timeout", 0, CLI_MS, CONF(send_timeout_ms), 1, 3600 },
 	{ "cache-entries", 0, CLI_UNSIGNED, CONF(cache_entries), 0, 1000000 },
 	{ "cache-memory", 0, CLI_SIZE, CONF(cache_bytes), 0, 1ul << 30 },
+	/* Sent as it is: it must not be able to end the head early. */
+	{ "cache-control", 0, CLI_FIELD, CONF(cache_control), 1, 1024 },
 	{ NULL, 0, 0, 0, 0, 0 },
 };
 
@@ -88,6 +90,9 @@ httpd_attach(void *ctx, struct server *srv)
 	    a->conf.no_symlinks ? ", no symlinks" : "",
 	    a->conf.list_dirs ? ", directory listings" : "",
 	    a->conf.diagnostics ? ", diagnostics at " HTTPD_DIAG_PATH : "");
+	if (a->conf.cache_control)
+		log_info("files are sent with Cache-Control: %s",
+		    a->conf.cache_control);
 	return httpd_new(srv, &a->conf);
 }
 
@@ -140,7 +145,10 @@ static const struct cli_prog httpd_prog = {
 "                              most a second after its last check; 0: open\n"
 "                              every file anew (default 1000)\n"
 "      --cache-memory=BYTES    bodies of small files (64K or less) kept in\n"
-"                              memory, in all (default 16M)\n",
+"                              memory, in all (default 16M)\n"
+"      --cache-control=VALUE   send Cache-Control: VALUE with files (200, 206,\n"
+"                              304), e.g. max-age=60; not with errors or\n"
+"                              listings (default: none, so caches guess)\n",
 	.options = httpd_opts,
 	.types = ACTIVATE_STREAM,
 	.types_refused = "HTTP needs a stream socket",

@@ -260,8 +260,14 @@ response_head(struct client *c, const struct request *req,
 	}
 	if (r->status == 405 || r->allow)
 		wbuf_str(b, "\r\nAllow: GET, HEAD, OPTIONS");
-	if (r->no_store)
+	/* --cache-control is for files: r->validators is set for 200, 206
+	 * and 304 answers from a file, and nothing else. */
+	if (r->no_store) {
 		wbuf_str(b, "\r\nCache-Control: no-store");
+	} else if (r->validators && h->conf.cache_control) {
+		wbuf_str(b, "\r\nCache-Control: ");
+		wbuf_str(b, h->conf.cache_control);
+	}
 	if (r->vary) {
 		wbuf_str(b, "\r\nVary: ");
 		wbuf_str(b, r->vary);

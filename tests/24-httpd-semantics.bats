@@ -226,6 +226,68 @@ Accept-Ranges: bytes"
 	done
 }
 
+@test "semantics: --cache-control is sent with files on 200, 206 and 304, and only there" {
+	start_httpd --cache-control max-age=60 --diagnostics --list-directories
+	etag=$(etag_of "$WWW/hello.txt")
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n'
+	want="HTTP/1.1 200 OK
+Server: socket-activate-httpd
+Date: DATE
+Content-Type: text/plain; charset=utf-8
+Content-Length: 13
+Last-Modified: Tue, 02 Jan 2024 03:04:05 GMT
+ETag: $etag
+Accept-Ranges: bytes
+Cache-Control: max-age=60"
+	diff -u <(echo "$want") <(heads <<<"$output")
+	run raw -- "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: $etag\r\n\r\n"
+	want="HTTP/1.1 304 Not Modified
+Server: socket-activate-httpd
+Date: DATE
+Last-Modified: Tue, 02 Jan 2024 03:04:05 GMT
+ETag: $etag
+Cache-Control: max-age=60"
+	diff -u <(echo "$want") <(heads <<<"$output")
+	run curl -s -i -r 0-1 "$URL/hello.txt"
+	[[ "${lines[0]}" == "HTTP/1.1 206 Partial Content"* ]]
+	[[ "$output" == *$'\r\nCache-Control: max-age=60\r\n'* ]]
+	# HEAD of a file, and index.html behind a directory, are files too.
+	[[ "$(curl -s -I "$URL/")" == *$'\r\nCache-Control: max-age=60\r\n'* ]]
+	# Not with errors, redirects, listings, OPTIONS; the diagnostics
+	# page stays no-store.
+	for args in "$URL/missing" "-r 100- $URL/hello.txt" "-H If-Match:\"x\" $URL/hello.txt" \
+	    "$URL/sub" "$URL/empty/" "-X OPTIONS $URL/hello.txt"; do
+		# shellcheck disable=SC2086
+		run curl -s -i $args
+		echo "$args: ${lines[0]}"
+		[[ "$output" != *Cache-Control* ]]
+	done
+	run curl -s -i "$URL/.well-known/socket-activate"
+	[[ "$output" == *$'\r\nCache-Control: no-store\r\n'* ]]
+	[[ "$output" != *max-age* ]]
+	grep -q 'files are sent with Cache-Control: max-age=60' "$(LOG)"
+}
+
+@test "semantics: without --cache-control no response has Cache-Control" {
+	start_httpd
+	run curl -s -i "$URL/hello.txt"
+	[[ "${lines[0]}" == "HTTP/1.1 200 OK"* ]]
+	[[ "$output" != *Cache-Control* ]]
+}
+
+@test "semantics: --cache-control values that could break the head are a usage error (exit 2)" {
+	for v in "$(printf 'max-age=60\r\nSet-Cookie: x=1')" "$(printf 'a\nb')" "$(printf 'a\001')" \
+	    '' ' max-age=60' 'max-age=60 ' "$(printf 'caf\303\251')" "$(printf '%02000d' 0)"; do
+		run "$HTTPD_BIN" --cache-control "$v" --listen 127.0.0.1:$(free_port)
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "socket-activate-httpd: invalid value for --cache-control: want 1 to 1024 printable ASCII characters (no line break or other control character, no space at either end)" ]]
+	done
+	# A value with inner spaces, commas and quotes is fine.
+	run "$HTTPD_BIN" --cache-control 'public, max-age=60, stale-if-error="x"' --help
+	[ "$status" -eq 0 ]
+}
+
 @test "httpd: a FIFO beside a TCP listener is closed with a warning, and the socket is served" {
 	make_site
 	PORT=$(free_port)

@@ -58,7 +58,7 @@
 #define FUZZ_CONN_NO_SYMLINKS	0x01
 #define FUZZ_CONN_LIST_DIRS	0x02
 #define FUZZ_CONN_DIAGNOSTICS	0x04
-#define FUZZ_CONN_LOGS		0x08	/* access log and debug log on */
+#define FUZZ_CONN_LOGS		0x08	/* access and debug log, --cache-control */
 #define FUZZ_CONN_NO_KEEPALIVE	0x10	/* --keepalive-timeout 0 */
 #define FUZZ_CONN_SMALL_SNDBUF	0x20	/* responses wait for the socket */
 #define FUZZ_CONN_SIGTERM	0x40	/* SIGTERM before the last chunk */
@@ -66,6 +66,9 @@
 
 /* Longer than any run of this loop can take: past it the connection is
  * stuck, which is a bug (every timer of the server is far longer). */
+/* --cache-control with FUZZ_CONN_LOGS. */
+#define FUZZ_CONN_CACHE "max-age=60"
+
 #define FUZZ_CONN_STALL_SEC 5
 #define FUZZ_CONN_MAX_OUT (256u << 20)
 #define FUZZ_CONN_MAX_REQS 4096
@@ -510,6 +513,7 @@ struct resp_head {
 	int status;
 	uint64_t clen;
 	bool has_clen, close, keepalive, has_etag, has_range;
+	bool cache_control;	/* Cache-Control: FUZZ_CONN_CACHE */
 	uint64_t r_first, r_last, r_size;
 	size_t len;		/* of the head, blank line included */
 };
@@ -608,9 +612,17 @@ check_head(const char *p, size_t n, struct resp_head *rh)
 		} else if (FIELD("Allow")) {
 			if (vl != 18 || memcmp(v, "GET, HEAD, OPTIONS", 18) != 0)
 				fail("bad Allow");
+		} else if (FIELD("Cache-Control")) {
+			if (vl == 8 && memcmp(v, "no-store", 8) == 0)
+				;	/* the diagnostics page */
+			else if (vl == strlen(FUZZ_CONN_CACHE) &&
+			    memcmp(v, FUZZ_CONN_CACHE, vl) == 0)
+				rh->cache_control = true;
+			else
+				fail("bad Cache-Control");
 		} else if (!FIELD("Content-Type") && !FIELD("Last-Modified") &&
-		    !FIELD("Accept-Ranges") && !FIELD("Cache-Control") &&
-		    !FIELD("Vary") && !FIELD("Content-Security-Policy")) {
+		    !FIELD("Accept-Ranges") && !FIELD("Vary") &&
+		    !FIELD("Content-Security-Policy")) {
 			fail("a header field this server never sends");
 		}
 #undef FIELD
@@ -625,6 +637,10 @@ check_head(const char *p, size_t n, struct resp_head *rh)
 		fail("206 whose Content-Range does not match its length");
 	if (rh->close && rh->keepalive)
 		fail("Connection: close and keep-alive");
+	/* --cache-control is for files (200, 206, 304), nothing else. */
+	if (rh->cache_control && (!rh->has_etag || (rh->status != 200 &&
+	    rh->status != 206 && rh->status != 304)))
+		fail("Cache-Control on something that is not a file");
 }
 
 /* A file body: the bytes of one fixture file, at the range sent. */
@@ -742,6 +758,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hconf.list_dirs = flags & FUZZ_CONN_LIST_DIRS;
 	hconf.diagnostics = flags & FUZZ_CONN_DIAGNOSTICS;
 	hconf.access_log = flags & FUZZ_CONN_LOGS;
+	hconf.cache_control = flags & FUZZ_CONN_LOGS ? FUZZ_CONN_CACHE : NULL;
 	if (flags & FUZZ_CONN_NO_KEEPALIVE)
 		hconf.keepalive_timeout_ms = 0;
 	hconf.max_header = flags & FUZZ_CONN_SMALL_HEADER ? 256 : 2048;

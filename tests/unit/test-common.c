@@ -189,6 +189,17 @@ test_cli_bounds(void)
 	    ms == 4294967000u);
 	CHECK(cli_seconds("4294968", 86400 * 365, &ms) == -ERANGE);
 	CHECK(cli_seconds("31536000", 86400 * 365, &ms) == -ERANGE);
+	/* A header field value: printable ASCII, inner spaces and tabs. */
+	CHECK(cli_field("max-age=60", 1, 1024) == 0);
+	CHECK(cli_field("public, max-age=60\tx=\"y\"", 1, 1024) == 0);
+	CHECK(cli_field("", 1, 1024) == -ERANGE);
+	CHECK(cli_field("abcd", 1, 3) == -ERANGE);
+	CHECK(cli_field("a\r\nSet-Cookie: x", 1, 1024) == -EINVAL);
+	CHECK(cli_field("a\nb", 1, 1024) == -EINVAL);
+	CHECK(cli_field("a\x7f", 1, 1024) == -EINVAL);
+	CHECK(cli_field("caf\xc3\xa9", 1, 1024) == -EINVAL);
+	CHECK(cli_field(" a", 1, 1024) == -EINVAL);
+	CHECK(cli_field("a\t", 1, 1024) == -EINVAL);
 }
 
 int
