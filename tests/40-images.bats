@@ -316,3 +316,29 @@ httpd_tcp_unix() {
 	[[ "$output" == *127.0.0.1* ]]
 	[[ "$output" == *web* ]]
 }
+
+@test "README's image size table is what make images prints, within 10%" {
+	local img name measured documented
+	for img in "$ECHO_IMAGE" "$ECHO_DEMO_IMAGE" "$HTTPD_IMAGE" "$HTTPD_DEMO_IMAGE"; do
+		case $img in
+		*httpd*) [ -z "$HTTPD_SKIP" ] || { note "$img: $HTTPD_SKIP"; continue; } ;;
+		esac
+		name=${img##*/}
+		name=${name%:*}
+		measured=$("$REPO/tools/image-sizes.sh" "$img" | grep -F "| \`$name\` |")
+		documented=$(grep -F "| \`$name\` |" "$REPO/README.md")
+		note "measured:   $measured"
+		note "README.md:  $documented"
+		[ -n "$measured" ] && [ -n "$documented" ]
+		# Columns 3 and 4: size and compressed, in MB.
+		paste -d'|' <(echo "$measured") <(echo "$documented") | awk -F'|' '{
+			for (i = 3; i <= 4; i++) {
+				m = $i + 0; d = $(i + 5) + 0
+				if (m == 0 || d < m * 0.9 || d > m * 1.1) {
+					print "column " i ": measured " $i ", README " $(i + 5)
+					bad = 1
+				}
+			}
+			exit bad }'
+	done
+}

@@ -7,6 +7,9 @@
 #   make images-demo       the -demo variants (curl, ip, ss, bash added)
 #   make image-echo-demo
 #   make image-httpd-demo
+#   make image-sizes       the README's size table for the images there are
+#                          (tools/image-sizes.sh); images and images-demo
+#                          end with it
 #   make check-images      tests/40-images.bats (root, podman; builds what
 #                          it needs itself)
 #
@@ -29,11 +32,20 @@ PODMAN_BUILD_FLAGS ?=
 
 IMAGE_TARGETS = echo httpd echo-demo httpd-demo
 
-.PHONY: images images-demo image-base check-images \
+.PHONY: images images-demo image-base image-sizes check-images \
 	$(IMAGE_TARGETS:%=image-%)
 
+IMAGE_NAME = $(IMAGE_REPO)/socket-activate-$(1):latest
+
 images: image-echo image-httpd
+	@PODMAN='$(PODMAN)' tools/image-sizes.sh $(call IMAGE_NAME,echo) \
+		$(call IMAGE_NAME,httpd)
 images-demo: image-echo-demo image-httpd-demo
+	@PODMAN='$(PODMAN)' tools/image-sizes.sh $(call IMAGE_NAME,echo-demo) \
+		$(call IMAGE_NAME,httpd-demo)
+image-sizes:
+	@PODMAN='$(PODMAN)' tools/image-sizes.sh \
+		$(foreach t,$(IMAGE_TARGETS),$(call IMAGE_NAME,$(t)))
 
 # Prints the pull flag for the builds on its last line.
 IMAGE_BASE_CMD = state=$$(mktemp) && \
