@@ -37,16 +37,21 @@ cli_usage(const struct cli_prog *p, FILE *f)
 {
 	fprintf(f, "Usage: %s [OPTION]...\n%s\n%s", p->name, p->summary,
 	    p->help);
+	/* The forms and prefixes are addr.c's; README and the man pages list
+	 * them in the same words (tests/06-docs.bats compares). */
 	fprintf(f,
 "  -l, --listen=ADDRESS        bind ADDRESS instead of (or as well as) taking\n"
 "                              sockets from systemd; repeatable. ADDRESS is\n"
-"                              PORT, IPV4:PORT, [IPV6]:PORT, /PATH, @ABSTRACT,\n"
-"                              vsock:CID:PORT or vsock::PORT (any CID)%s",
-	    p->types == ACTIVATE_STREAM ? "\n" : ",\n"
-"                              for a stream socket (tcp: or stream: before it\n"
-"                              say so too); udp:, dgram: or datagram: before\n"
-"                              it make a datagram socket, seqpacket: a\n"
-"                              seqpacket one\n");
+"                              PORT (IPv4 and IPv6), IPV4:PORT, [IPV6]:PORT,\n"
+"                              /PATH, @ABSTRACT, vsock:CID:PORT or vsock::PORT\n"
+"                              (any CID), after an optional %s",
+	    p->types == ACTIVATE_STREAM ?
+"tcp: or stream:\n"
+"                              prefix; udp:, dgram:, datagram: and seqpacket:\n"
+"                              addresses are a usage error\n" :
+"type prefix:\n"
+"                              tcp: or stream: (the default), udp:, dgram: or\n"
+"                              datagram:, seqpacket:\n");
 	fprintf(f,
 "      --exit-idle=SECONDS     exit after SECONDS in which no connection was\n"
 "                              open and nothing arrived (systemd starts it\n"
@@ -58,8 +63,8 @@ cli_usage(const struct cli_prog *p, FILE *f)
 "                              connections to finish (default 5)\n"
 "      --no-sandbox            do not confine the process (by default, once\n"
 "%s"
-"  -t, --start-sleep=SECONDS   wait SECONDS before serving and READY=1\n"
-"                              (cold-start demos)\n"
+"  -t, --start-sleep=SECONDS   wait SECONDS before serving and READY=1, for\n"
+"                              cold-start demos (default 0, at most 86400)\n"
 "  -d, --debug                 %s"
 "  -h, --help                  show this help and exit\n"
 "  -V, --version               show the version and exit\n"

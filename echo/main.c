@@ -59,8 +59,9 @@ static const struct cli_prog echo_prog = {
 	.debug_help = "log every datagram and dropped packet\n",
 	.exit_status =
 "Exit status: 0 after SIGTERM/SIGINT, --exit-idle, or when the last passed\n"
-"connection closed; 1 when there is nothing to serve or a passed fd is not\n"
-"a supported socket; 2 on a usage error.\n",
+"connection closed; 1 when there is nothing to serve (passed fds that are\n"
+"not sockets are closed with a warning), a passed socket is of a family or\n"
+"type it does not serve, or --listen cannot bind; 2 on a usage error.\n",
 	.example = "systemd-socket-activate -l 3000 " PROG,
 	.attach = echo_attach,
 };

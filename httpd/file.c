@@ -4,7 +4,7 @@
  * a directory's index.html, a listing, the diagnostics page), a redirect
  * to a directory's slash form, or an error status; and a file becomes a
  * 200, 206, 304, 412 or 416 by its validators and the request's
- * conditions (cond.c).
+ * conditions (cond.c). OPTIONS is answered from where GET would go.
  * Only regular files are served, and only through path.c.
  */
 #include <errno.h>

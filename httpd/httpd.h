@@ -25,7 +25,8 @@
  *   response.c   the response writer: head, body, sendfile
  *   accesslog.c  the access log
  * and the pure parts, each fuzzed and unit-tested on its own: request.c
- * (heads), headers.c (field values), path.c (paths below the root).
+ * (heads), headers.c (field values), path.c (paths below the root),
+ * cond.c (preconditions).
  */
 
 /* One read buffer for every connection: the loop is single-threaded, and

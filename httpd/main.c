@@ -159,8 +159,9 @@ static const struct cli_prog httpd_prog = {
 	.debug_help = "log connections and why requests failed\n",
 	.exit_status =
 "Exit status: 0 after SIGTERM/SIGINT, --exit-idle, or when the last passed\n"
-"connection closed; 1 when there is nothing to serve, a passed fd is not a\n"
-"stream socket, or DIR cannot be opened; 2 on a usage error.\n",
+"connection closed; 1 when there is nothing to serve (passed fds that are\n"
+"not sockets are closed with a warning), a passed socket is not a stream\n"
+"socket, --listen cannot bind, or DIR cannot be opened; 2 on a usage error.\n",
 	.example = "systemd-socket-activate -l 8080 " PROG,
 	.prepare = httpd_prepare,
 	.attach = httpd_attach,

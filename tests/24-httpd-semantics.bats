@@ -76,6 +76,18 @@ Content-Length: 24"
 	[ "$(body <<<"$output")" = ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ]
 }
 
+@test "semantics: a repeated precondition field is 400; If-None-Match on OPTIONS is 412, not 304" {
+	start_httpd
+	for f in If-Match If-None-Match If-Unmodified-Since If-Modified-Since If-Range; do
+		run raw --keep --timeout 3 -- "GET /hello.txt HTTP/1.1\r\nHost: x\r\n$f: \"a\"\r\n$f: \"b\"\r\n\r\n"
+		echo "$f twice -> ${lines[0]}"
+		[ "$status" -eq 0 ]
+		[ "$(status_of "$output")" = 400 ]
+	done
+	[ "$(status_of "$(raw -- 'OPTIONS /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n')")" = 412 ]
+	[ "$(status_of "$(raw -- 'OPTIONS /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Match: "nope"\r\n\r\n')")" = 412 ]
+}
+
 @test "semantics: obs-fold is 400 whatever its first line held, and the connection closes" {
 	start_httpd -d
 	heads=(

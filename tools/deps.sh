@@ -13,10 +13,11 @@ DEPS_NAME=deps.sh
 # Build: compiler, libsystemd, libevent, llhttp (below). Tests: bats and
 # the clients they drive; clang with libFuzzer's runtime, valgrind,
 # slowhttptest and wrk for the fuzz, valgrind, hostile-client and soak
-# runs; systemd for systemd-socket-activate.
+# runs; systemd for systemd-socket-activate; groff-base to check that the
+# man pages format cleanly (tests/06-docs.bats).
 pkgs="build-essential pkg-config libsystemd-dev libevent-dev systemd
 bats socat curl python3 iproute2 procps util-linux clang valgrind
-slowhttptest wrk"
+slowhttptest wrk groff-base"
 # The browser tests (tests/27-httpd-browser.bats, tests/70-browser.bats)
 # and make screenshots: Debian's chromium, headless. The biggest package
 # here: on Debian 12 with the rest of this script's packages already
