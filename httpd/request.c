@@ -381,19 +381,18 @@ request_frame(const char *buf, size_t start, size_t len, size_t *scanned)
 	return 0;
 }
 
-enum request_result
-request_parse(const char *buf, size_t len, size_t max, size_t *scanned,
-    struct request *req)
+/* llhttp over the head p[0..end), whose request line request_line()
+ * passed. Returns 0, or -1 with req->status set. */
+static int
+request_llhttp(struct request *req, const char *p, const char *end)
 {
 	static llhttp_settings_t settings;
 	static bool settings_ready;
 	struct request_parse_ctx x;
-	size_t start = 0, end, lim = len < max ? len : max;
 	llhttp_t parser;
 	llhttp_errno_t err;
 
 	if (!settings_ready) {
-		request_classes_init();
 		llhttp_settings_init(&settings);
 		settings.on_method = request_on_method;
 		settings.on_url = request_on_url;
@@ -403,6 +402,43 @@ request_parse(const char *buf, size_t len, size_t max, size_t *scanned,
 		settings.on_message_complete = request_on_message_complete;
 		settings_ready = true;
 	}
+	memset(&x, 0, sizeof(x));
+	x.req = req;
+	llhttp_init(&parser, HTTP_REQUEST, &settings);
+	/* request_line() checked the version; llhttp would refuse HTTP/1.2.
+	 * (llhttp 8 has the flag but no setter for it.) */
+	parser.lenient_flags |= LENIENT_VERSION;
+	parser.data = &x;
+	err = llhttp_execute(&parser, p, (size_t)(end - p));
+	if (err != HPE_PAUSED) {
+		/* Our callbacks set the status when they refused. */
+		if (!req->status) {
+			/* request_line() passed: an unknown method is a
+			 * well-formed one we do not implement. */
+			req->status = err == HPE_INVALID_METHOD ? 501 : 400;
+			req->error = err == HPE_OK ? "incomplete request head" :
+			    llhttp_get_error_reason(&parser);
+			if (!req->error)
+				req->error = llhttp_errno_name(err);
+		}
+		return -1;
+	}
+	if (llhttp_get_error_pos(&parser) != end) {
+		req->status = 400;
+		req->error = "request head does not end where expected";
+		return -1;
+	}
+	req->keep_alive = llhttp_should_keep_alive(&parser) && !req->must_close;
+	return 0;
+}
+
+enum request_result
+request_parse(const char *buf, size_t len, size_t max, size_t *scanned,
+    struct request *req)
+{
+	size_t start = 0, end, lim = len < max ? len : max;
+
+	request_classes_init();
 	memset(req, 0, sizeof(*req));
 	/* RFC 9112 2.2: ignore empty lines before the request line. */
 	while (start + 1 < lim && buf[start] == '\r' && buf[start + 1] == '\n')
@@ -435,34 +471,8 @@ request_parse(const char *buf, size_t len, size_t max, size_t *scanned,
 		req->error = "obsolete line folding";
 		goto fail;
 	}
-
-	memset(&x, 0, sizeof(x));
-	x.req = req;
-	llhttp_init(&parser, HTTP_REQUEST, &settings);
-	/* request_line() checked the version; llhttp would refuse HTTP/1.2.
-	 * (llhttp 8 has the flag but no setter for it.) */
-	parser.lenient_flags |= LENIENT_VERSION;
-	parser.data = &x;
-	err = llhttp_execute(&parser, buf + start, end - start);
-	if (err != HPE_PAUSED) {
-		/* Our callbacks set the status when they refused. */
-		if (!req->status) {
-			/* request_line() passed: an unknown method is a
-			 * well-formed one we do not implement. */
-			req->status = err == HPE_INVALID_METHOD ? 501 : 400;
-			req->error = err == HPE_OK ? "incomplete request head" :
-			    llhttp_get_error_reason(&parser);
-			if (!req->error)
-				req->error = llhttp_errno_name(err);
-		}
+	if (request_llhttp(req, buf + start, buf + end) < 0)
 		goto fail;
-	}
-	if (llhttp_get_error_pos(&parser) != buf + end) {
-		req->status = 400;
-		req->error = "request head does not end where expected";
-		goto fail;
-	}
-	req->keep_alive = llhttp_should_keep_alive(&parser) && !req->must_close;
 	if (request_target(req) != 0) {
 		req->status = 400;
 		req->error = "invalid request target";
