@@ -111,7 +111,7 @@ request_line(struct request *req, const char *p, const char *end)
 		;
 	if (s == p || end - s < 11 || memcmp(s, " HTTP/", 6) != 0 ||
 	    s[6] < '0' || s[6] > '9' || s[7] != '.' || s[8] < '0' ||
-	    s[8] > '9' || s[9] != '\r')
+	    s[8] > '9' || s[9] != '\r' || s[10] != '\n')
 		goto malformed;
 	if (s[6] != '1') {
 		req->status = 505;
