@@ -58,3 +58,10 @@ cond_evaluate(const struct request *req, const char *etag, time_t mtime)
 		return COND_FULL;
 	return COND_PROCEED;
 }
+
+bool
+cond_needs_current(const struct request *req)
+{
+	return req->if_match.p || req->if_unmodified_since.p ||
+	    (req->method == REQUEST_GET && req->range.p && req->if_range.p);
+}

@@ -29,4 +29,13 @@ enum cond_result {
 enum cond_result cond_evaluate(const struct request *req, const char *etag,
     time_t mtime);
 
+/*
+ * Whether the answer must be about the file exactly as it is now: the
+ * request names a validator it edits or resumes against (If-Match,
+ * If-Unmodified-Since, or a Range under If-Range). A cache that may be a
+ * second behind the disk must look again for these, or an open file
+ * changed in place would send new bytes under the old validator.
+ */
+bool cond_needs_current(const struct request *req);
+
 #endif

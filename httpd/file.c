@@ -248,7 +248,7 @@ file_route(struct client *c, const struct request *req, struct resp *r)
 	event_base_gettimeofday_cached(server_base(h->srv), &tv);
 	now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 	f = cache_get(h->cache, h->key, now, &stale);
-	if (f && !stale)
+	if (f && !stale && !cond_needs_current(req))
 		return file_serve(c, req, r, f, false);
 	status = file_resolve(c, req, r, slash, &fd, &st);
 	if (fd < 0) {

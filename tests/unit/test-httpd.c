@@ -636,9 +636,23 @@ test_cond(void)
 		{ "GET", "Range: bytes=5-\r\nIf-Unmodified-Since: " BEFORE "\r\n",
 		  COND_FAILED },
 	};
+	struct request req;
 	size_t i;
 	enum cond_result got;
 
+	/* Which requests a cache a second behind the disk must not answer. */
+	CHECK(parse_status("GET / HTTP/1.1\r\nHost: a\r\nIf-Match: *\r\n\r\n",
+	    &req) == 0 && cond_needs_current(&req));
+	CHECK(parse_status("HEAD / HTTP/1.1\r\nHost: a\r\n"
+	    "If-Unmodified-Since: " D "\r\n\r\n", &req) == 0 &&
+	    cond_needs_current(&req));
+	CHECK(parse_status("GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=1-\r\n"
+	    "If-Range: " E "\r\n\r\n", &req) == 0 && cond_needs_current(&req));
+	CHECK(parse_status("GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=1-\r\n"
+	    "If-None-Match: " E "\r\nIf-Modified-Since: " D "\r\n\r\n",
+	    &req) == 0 && !cond_needs_current(&req));
+	CHECK(parse_status("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: " E
+	    "\r\n\r\n", &req) == 0 && !cond_needs_current(&req));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		got = cond(cases[i].method, cases[i].fields, E, T);
 		CHECK(got == cases[i].want);
