@@ -14,7 +14,10 @@
  * inode, size, mtime and ctime to the nanosecond). So a file replaced,
  * truncated, renamed into place, deleted, reached through a retargeted
  * symlink or made unreadable is served as it was for at most that long,
- * like lighttpd's stat cache.
+ * like lighttpd's stat cache. What is served is always one version whole:
+ * a small body is a copy, and a file kept open is checked with fstat()
+ * before each use, so bytes changed in place never go out under the
+ * validators of the version before.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -115,10 +118,22 @@ cache_free(struct cache *c)
 	free(c);
 }
 
+static bool
+cache_same(const struct cache_entry *e, const struct stat *st)
+{
+	return e->dev == st->st_dev && e->ino == st->st_ino &&
+	    e->size == st->st_size &&
+	    e->mtim.tv_sec == st->st_mtim.tv_sec &&
+	    e->mtim.tv_nsec == st->st_mtim.tv_nsec &&
+	    e->ctim.tv_sec == st->st_ctim.tv_sec &&
+	    e->ctim.tv_nsec == st->st_ctim.tv_nsec;
+}
+
 struct file_rep *
 cache_get(struct cache *c, const char *key, uint64_t now_ms, bool *stale)
 {
 	struct cache_entry *e = *cache_slot(c, key, cache_hash(key));
+	struct stat st;
 
 	if (!e)
 		return NULL;
@@ -126,6 +141,13 @@ cache_get(struct cache *c, const char *key, uint64_t now_ms, bool *stale)
 	TAILQ_INSERT_HEAD(&c->lru, e, lru);
 	*stale = now_ms - e->checked_ms >= CACHE_CHECK_MS ||
 	    now_ms < e->checked_ms;
+	/* A file kept open is read at send time: if it changed in place,
+	 * its bytes would go out under the old validators. One fstat() is
+	 * cheap beside sending 64 KiB or more. (A file replaced by rename
+	 * stays the old inode here: old bytes, old validators, consistent.) */
+	if (!*stale && e->rep.fd >= 0 &&
+	    (fstat(e->rep.fd, &st) < 0 || !cache_same(e, &st)))
+		*stale = true;
 	return &e->rep;
 }
 
@@ -136,17 +158,6 @@ cache_drop(struct cache *c, const char *key)
 
 	if (*slot)
 		cache_remove(c, slot);
-}
-
-static bool
-cache_same(const struct cache_entry *e, const struct stat *st)
-{
-	return e->dev == st->st_dev && e->ino == st->st_ino &&
-	    e->size == st->st_size &&
-	    e->mtim.tv_sec == st->st_mtim.tv_sec &&
-	    e->mtim.tv_nsec == st->st_mtim.tv_nsec &&
-	    e->ctim.tv_sec == st->st_ctim.tv_sec &&
-	    e->ctim.tv_nsec == st->st_ctim.tv_nsec;
 }
 
 /* Room for one more entry of bytes: the least recently used go. */
