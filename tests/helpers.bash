@@ -79,6 +79,15 @@ skip_under_valgrind() {
 	[ -z "${VALGRIND:-}" ] || skip "under valgrind: $1 would measure valgrind"
 }
 
+# need_netns WHAT: skip unless we may make a network namespace of our own
+# (root, and not in a plain container, where unshare -n is refused).
+need_netns() {
+	local err
+	[ "$(id -u)" -eq 0 ] || skip "$1 needs root: a network namespace of its own"
+	err=$(unshare -n true 2>&1) ||
+		skip "$1 needs a network namespace of its own, and this machine refuses one (${err:-unshare -n failed})"
+}
+
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 setup() {
