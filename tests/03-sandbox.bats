@@ -28,7 +28,7 @@ sandbox_bin() { echo "${BUILD_DIR:-$REPO/build}/sandbox-probe"; }
 	port=$(free_port)
 	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
 	grep -Eq '^sandbox: (Landlock ABI [0-9]+ \(filesystem: none|no Landlock in this kernel)' "$(LOG)"
-	[ "$(timeout 5 socat - tcp4:127.0.0.1:$port <<<still)" = still ]
+	[ "$(timeout 30 socat -t 20 - tcp4:127.0.0.1:$port <<<still)" = still ]
 	# STATUS= after the sandbox: sd_notify still gets its socket.
 	wait_for 5 grep -q 'STATUS=0 connections open, 1 total' "$NOTIFY_LOG"
 	kill -TERM "$BG_PID"

@@ -12,31 +12,31 @@ listen() {
 @test "--listen IPV4:PORT and [IPV6]:PORT serve TCP" {
 	p4=$(free_port); p6=$(free_port)
 	listen --listen 127.0.0.1:$p4 --listen "[::1]:$p6"
-	[ "$(timeout 5 socat - tcp4:127.0.0.1:$p4 <<<four)" = four ]
-	[ "$(timeout 5 socat - "tcp6:[::1]:$p6" <<<six)" = six ]
+	[ "$(timeout 30 socat -t 20 - tcp4:127.0.0.1:$p4 <<<four)" = four ]
+	[ "$(timeout 30 socat -t 20 - "tcp6:[::1]:$p6" <<<six)" = six ]
 	grep -q "127.0.0.1:$p4 (fd [0-9]*): IPv4 stream socket 127.0.0.1:$p4, listening$" "$(LOG)"
 }
 
 @test "--listen PORT serves IPv4 and IPv6 on all addresses, like ListenStream=PORT" {
 	port=$(free_port)
 	listen --listen $port
-	[ "$(timeout 5 socat - tcp4:127.0.0.1:$port <<<v4)" = v4 ]
-	[ "$(timeout 5 socat - "tcp6:[::1]:$port" <<<v6)" = v6 ]
+	[ "$(timeout 30 socat -t 20 - tcp4:127.0.0.1:$port <<<v4)" = v4 ]
+	[ "$(timeout 30 socat -t 20 - "tcp6:[::1]:$port" <<<v6)" = v6 ]
 }
 
 @test "--listen udp: and dgram: serve datagrams" {
 	port=$(free_port)
 	listen --listen udp:127.0.0.1:$port --listen "dgram:$BATS_TEST_TMPDIR/d.sock"
-	[ "$(timeout 5 socat -T1 - udp4:127.0.0.1:$port <<<u)" = u ]
-	[ "$(timeout 5 socat -T1 - "unix-sendto:$BATS_TEST_TMPDIR/d.sock,bind=$BATS_TEST_TMPDIR/c.sock" <<<d)" = d ]
+	[ "$("$TOOLS/dgram.py" udp4:127.0.0.1:$port <<<u)" = u ]
+	[ "$("$TOOLS/dgram.py" --bind "$BATS_TEST_TMPDIR/c.sock" "unix:$BATS_TEST_TMPDIR/d.sock" <<<d)" = d ]
 }
 
 @test "--listen on a Unix path and seqpacket:, replacing a stale socket file" {
 	# A socket file left by an earlier run must not stop the next one.
 	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$BATS_TEST_TMPDIR/s.sock"
 	listen --listen "$BATS_TEST_TMPDIR/s.sock" --listen "seqpacket:$BATS_TEST_TMPDIR/q.sock"
-	[ "$(timeout 5 socat - "unix-connect:$BATS_TEST_TMPDIR/s.sock" <<<s)" = s ]
-	[ "$(timeout 5 socat - "unix-connect:$BATS_TEST_TMPDIR/q.sock,type=5" <<<q)" = q ]
+	[ "$(timeout 30 socat -t 20 - "unix-connect:$BATS_TEST_TMPDIR/s.sock" <<<s)" = s ]
+	[ "$(timeout 30 socat -t 20 - "unix-connect:$BATS_TEST_TMPDIR/q.sock,type=5" <<<q)" = q ]
 }
 
 @test "--listen never deletes a regular file in the way" {
@@ -50,7 +50,7 @@ listen() {
 @test "--listen on an abstract Unix socket" {
 	name=sa-echo-test-$$-$RANDOM
 	listen --listen "@$name"
-	[ "$(timeout 5 socat - "abstract-connect:$name" <<<abs)" = abs ]
+	[ "$(timeout 30 socat -t 20 - "abstract-connect:$name" <<<abs)" = abs ]
 }
 
 @test "--listen on a port in use exits 1 naming the address" {
@@ -64,8 +64,8 @@ listen() {
 @test "sockets from systemd and from --listen are served together" {
 	p1=$(free_port); p2=$(free_port)
 	launch sd=tcp4:127.0.0.1:$p1 -- "$ECHO_BIN" --listen 127.0.0.1:$p2
-	[ "$(timeout 5 socat - tcp4:127.0.0.1:$p1 <<<one)" = one ]
-	[ "$(timeout 5 socat - tcp4:127.0.0.1:$p2 <<<two)" = two ]
+	[ "$(timeout 30 socat -t 20 - tcp4:127.0.0.1:$p1 <<<one)" = one ]
+	[ "$(timeout 30 socat -t 20 - tcp4:127.0.0.1:$p2 <<<two)" = two ]
 }
 
 # This machine's kernel has AF_VSOCK but no loopback transport: a listener
@@ -99,5 +99,5 @@ PY
 	launch vsock=vsock:$port -- "$ECHO_BIN"
 	vsock_loopback "$port" ||
 		skip "no vsock loopback transport here (CID 1 unreachable): run 'modprobe vsock_loopback' on a host that has it"
-	[ "$(timeout 5 socat - VSOCK-CONNECT:1:$port <<<vsock)" = vsock ]
+	[ "$(timeout 30 socat -t 20 - VSOCK-CONNECT:1:$port <<<vsock)" = vsock ]
 }
