@@ -1,6 +1,8 @@
 """Sockets for the tests' Python clients: PYTHONPATH=$TOOLS, then
 from testsock import ..."""
 import socket
+import struct
+import time
 
 
 def bound(host, port):
@@ -32,3 +34,48 @@ def connect(kind, port, path):
     s = socket.socket(socket.AF_UNIX)
     s.connect(path)
     return s
+
+
+def _proc_net_tcp_key(addr):
+    """An IPv4 (host, port) as /proc/net/tcp writes it: 0100007F:1F90."""
+    raw = struct.unpack("=I", socket.inet_aton(addr[0]))[0]
+    return "%08X:%04X" % (raw, addr[1])
+
+
+def unread(sock):
+    """Bytes sent on the IPv4 TCP socket sock that its peer has not read
+    yet (the peer's receive queue), or None if the kernel lists no peer
+    socket. The peer is the server's accepted socket, or the connection
+    still waiting in its listen queue."""
+    local = _proc_net_tcp_key(sock.getpeername())
+    remote = _proc_net_tcp_key(sock.getsockname())
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if fields[1] == local and fields[2] == remote:
+                return int(fields[4].split(":")[1], 16)
+    return None
+
+
+def wait_read(socks, timeout=20):
+    """Wait until the server has read everything each IPv4 TCP socket of
+    socks sent: its own ordering point, in place of a sleep."""
+    deadline = time.monotonic() + timeout
+    for s in socks:
+        while unread(s) != 0:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the server did not read what was sent within %g s" % timeout)
+            time.sleep(0.02)
+
+
+def wait_log(path, text, timeout=20):
+    """Wait until the server's log at path has a line containing text."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(path, errors="replace") as f:
+            if any(text in line for line in f):
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError("no %r in %s within %g s" % (text, path, timeout))
+        time.sleep(0.05)
