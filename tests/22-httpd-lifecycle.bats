@@ -10,12 +10,16 @@ load fixtures/httpd/helpers
 	curl -s --limit-rate 16M -o large.out -w '%{http_code} %{size_download}' \
 		"$URL/large.bin" >curl.out 2>&1 3>&- &
 	client=$!
-	wait_for 5 grep -q '"GET /large.bin HTTP/1.1" 200' "$(LOG)"
-	sleep 0.3
+	wait_for 10 grep -q '"GET /large.bin HTTP/1.1" 200' "$(LOG)"
+	# Under way (bytes arrived), and far from done (3 s at 16 MB/s).
+	wait_for 10 test -s large.out
 	kill -TERM "$(server_pid)"
+	at_stop=$(stat -c %s large.out)
+	echo "SIGTERM with $at_stop of 50331648 bytes downloaded"
 	wait "$client"
 	[ "$(cat curl.out)" = "200 50331648" ]
 	cmp -s large.out "$WWW/large.bin"
+	[ "$at_stop" -lt 50331648 ]
 	exits_with 0 5
 	grep -q 'SIGTERM received: no new connections, finishing 1 open ones' "$(LOG)"
 	grep -q 'all connections closed, exiting' "$(LOG)"
@@ -45,13 +49,16 @@ PY
 
 @test "httpd: a head arriving during shutdown is answered with Connection: close" {
 	start_httpd --shutdown-timeout 10
-	python3 - 127.0.0.1 "$PORT" "$(server_pid)" >late.out 2>&1 3>&- <<'PY'
-import os, signal, socket, sys, time
+	PYTHONPATH=$TOOLS python3 - 127.0.0.1 "$PORT" "$(server_pid)" "$(LOG)" >late.out 2>&1 3>&- <<'PY'
+import os, signal, socket, sys
+from testsock import wait_log, wait_read
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
 s.sendall(b"GET /hello.txt HTTP/1.1\r\n")
-time.sleep(0.3)
+# The server has read the first half of the head, then takes the stop
+# request, and only then does the rest arrive.
+wait_read([s])
 os.kill(int(sys.argv[3]), signal.SIGTERM)
-time.sleep(0.3)
+wait_log(sys.argv[4], "SIGTERM received")
 s.sendall(b"Host: a\r\n\r\n")
 d = s.makefile("rb").read()  # until the server closes
 sys.stdout.write(d.decode())
