@@ -62,7 +62,7 @@ probe_while() {
 		echo "probe: $out"
 		[[ "$out" == "200 0."* ]] || return 1
 		n=$((n + 1))
-		sleep 0.3
+		sleep 0.3	# the probes' pace, not an ordering
 	done
 	PROBES=$n
 }
@@ -126,7 +126,7 @@ probe_while() {
 	# which fd_count leaves out).
 	wait_for 15 eval '[ "$(fd_count '"$PID"')" -ge $((BASE_FDS + 195)) ]'
 	cpu0=$(cpu_ticks "$PID")
-	sleep 2
+	sleep 2	# the window the CPU time is measured over
 	cpu1=$(cpu_ticks "$PID")
 	echo "server CPU with 200 slow readers: $((cpu1 - cpu0)) ticks in 2 s"
 	[ $((cpu1 - cpu0)) -le 20 ]
@@ -184,7 +184,6 @@ while closed < len(conns) and time.monotonic() < deadline + 30:
             pass
         closed += 1
 print("closed by the server", closed, flush=True)
-time.sleep(1)
 PY
 	flood=$!
 	BG_PIDS+=("$flood")
@@ -225,8 +224,9 @@ PY
 	BG_PID=$!
 	BG_PIDS+=("$BG_PID")
 	wait_for 5 grep -q "Listening on" "$(LOG)"
-	run timeout 30 python3 - 127.0.0.1 "$PORT" "$BG_PID" <<'PY'
+	PYTHONPATH=$TOOLS run timeout 60 python3 - 127.0.0.1 "$PORT" "$BG_PID" "$(LOG)" <<'PY'
 import socket, sys, time
+from testsock import wait_log
 port, pid = int(sys.argv[2]), int(sys.argv[3])
 def cpu():
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
@@ -244,9 +244,9 @@ def get(s, path):
 # More connections than descriptors: the first ones are accepted until
 # accept() fails with EMFILE, the rest wait in the backlog.
 conns = [socket.create_connection((sys.argv[1], port)) for _ in range(40)]
-time.sleep(0.5)
+wait_log(sys.argv[4], "accept: Too many open files")
 c0 = cpu()
-time.sleep(2)
+time.sleep(2)  # the window the CPU time is measured over
 print(f"cpu {cpu() - c0:.2f}")
 # An accepted connection asks for a file: no descriptor left to open it.
 print(get(conns[0], b"/hello.txt"))
@@ -303,8 +303,9 @@ PY
 	make_site
 	head -c 32M /dev/zero >"$WWW/large.bin"
 	start_and_settle
-	run timeout 30 python3 - 127.0.0.1 "$PORT" <<'PY'
+	PYTHONPATH=$TOOLS run timeout 60 python3 - 127.0.0.1 "$PORT" <<'PY'
 import socket, struct, sys, time
+from testsock import wait_read
 addr = (sys.argv[1], int(sys.argv[2]))
 def rst(s):
     # SO_LINGER with a zero timeout: close() sends a reset, not a FIN.
@@ -329,7 +330,8 @@ for i in range(50):
     s = socket.create_connection(addr)
     s.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: a\r\nX-Half: ")
     heads.append(s)
-time.sleep(0.3)
+# Mid-head: the server has read each half head before the reset.
+wait_read(heads)
 for s in downloads + heads:
     rst(s)
 print("reset 100 connections after", got, "bytes")
@@ -355,6 +357,7 @@ PY
 	# Keep-alive clients with small requests, as fast as they can.
 	python3 - 127.0.0.1 "$PORT" >ka.out 2>&1 3>&- <<'PY' &
 import socket, sys, threading
+answered = threading.Barrier(4, action=lambda: print("all 4 answered", flush=True))
 def client(i, out):
     s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
     s.settimeout(10)
@@ -372,6 +375,8 @@ def client(i, out):
             head, buf = buf.split(b"hello, world\n", 1)
             assert head.startswith(b"HTTP/1.1 200 OK\r\n"), head
             n += 1
+            if n == 1:
+                answered.wait(10)
             if b"Connection: close" in head:
                 out.append((n, "close"))
                 return
@@ -386,9 +391,10 @@ for n, how in out:
 PY
 	ka=$!
 	BG_PIDS+=("$ka")
-	# Every download under way (about 3 s each at 8 MB/s), then stop.
-	wait_for 5 nonempty dl1.out dl2.out dl3.out dl4.out dl5.out dl6.out
-	sleep 1
+	# Every download under way (about 3 s each at 8 MB/s), every
+	# keep-alive client answered at least once, then stop.
+	wait_for 10 nonempty dl1.out dl2.out dl3.out dl4.out dl5.out dl6.out
+	wait_for 10 grep -q 'all 4 answered' ka.out
 	kill -TERM "$PID"
 	for p in "${pids[@]}"; do
 		wait "$p"
@@ -402,8 +408,8 @@ PY
 	cat ka.out
 	# Each keep-alive client got complete responses up to the stop, then
 	# either a last one with Connection: close or a clean end between two.
-	[ "$(wc -l <ka.out)" -eq 4 ]
-	[ -z "$(grep -v -E '^[0-9]+ (close|eof)$' ka.out)" ]
+	[ "$(grep -cE '^[0-9]+ ' ka.out)" -eq 4 ]
+	[ -z "$(grep -v -E '^([0-9]+ (close|eof)|all 4 answered)$' ka.out)" ]
 	exits_with 0 10
 	grep -q 'SIGTERM received: no new connections' "$(LOG)"
 	grep -q 'all connections closed, exiting' "$(LOG)"
