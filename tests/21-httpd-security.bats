@@ -92,9 +92,7 @@ status_of() { head -1 <<<"$1" | cut -d' ' -f2; }
 	chmod 000 "$WWW/hello.txt"
 	# Root reads any file: as root, the server runs as nobody.
 	unprivileged
-	PORT=$(free_port)
-	URL=http://127.0.0.1:$PORT
-	activate -l 127.0.0.1:$PORT --fdname=web "${UNPRIV[@]}" "$HTTPD_BIN" --root "$WWW"
+	start_httpd
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/hello.txt")" = 403 ]
 	[ "$(curl -s "$URL/index.html")" = "$(cat "$WWW/index.html")" ]
 	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$(server_pid)/status")
