@@ -31,6 +31,13 @@ fi
 # The vsock VM (tests/60-vsock-vm.bats): qemu-system-x86 is the name on
 # Debian 12 and 13 (13 adds a virtual qemu-system-x86-64).
 pkgs="$pkgs qemu-system-x86 busybox-static cpio"
+# The choices below ask apt-cache what this release has: on a machine or
+# container that never ran apt-get update it knows nothing, and would pick
+# Debian 12's names on Debian 13.
+if ! ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages'; then
+	deps_as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get -o DPkg::Lock::Timeout=600 update -q
+fi
 # libFuzzer's runtime: libclang-rt-dev where it exists, else the package
 # of the installed clang's version (libclang-rt-14-dev on Debian 12).
 if apt-cache show libclang-rt-dev >/dev/null 2>&1; then
