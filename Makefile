@@ -61,8 +61,8 @@ MANS = echo/socket-activate-echo.1
 UNIT_BINS = $(UNIT_COMMON_BIN)
 TEST_BINS = $(SANDBOX_PROBE_BIN) $(B)/unit/unit.bats
 
-.PHONY: all servers build-all clean check check-asan check-valgrind test \
-	demo screenshots install uninstall
+.PHONY: all servers build-all clean check check-asan check-valgrind \
+	check-debian13 test demo screenshots install uninstall
 # The servers and what the test suite runs.
 all: build-all
 
@@ -122,6 +122,12 @@ check-asan:
 # The server tests with every server under valgrind memcheck (slow).
 check-valgrind: build-all
 	tests/run-valgrind $(TESTS)
+
+# The non-container tests on Debian 13, in a container of the trixie lab:
+# a clean copy of the tree, its own tools/deps.sh and -Werror build
+# (tests/lab/debian13.sh; needs root and podman).
+check-debian13:
+	tests/lab/debian13.sh
 
 demo: $(BINS)
 	tools/demo.sh $(abspath $(ECHO_BIN)) $(abspath $(HTTPD_BIN))
