@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -32,6 +33,7 @@ struct echo_conn {
 	size_t pend_len, pend_off;
 	uint64_t in, out;
 	size_t rdsize;		/* bytes per read: see echo_conn_start() */
+	size_t stop_left;	/* stopping: bytes still to echo (echo_conn_stop()) */
 	bool finished;		/* stopping, all echoed: FIN sent, draining */
 };
 
@@ -138,9 +140,16 @@ echo_conn_read(struct echo_conn *c)
 	struct echo *e = c->echo;
 	struct server_stats *st = server_stats(e->srv);
 	size_t max = c->rdsize;
+	bool stopping = server_stopping(e->srv);
 	ssize_t n;
 	int r;
 
+	if (stopping && c->stop_left == 0) {
+		echo_conn_finish(c);
+		return -1;
+	}
+	if (stopping && c->base.sock->type == SOCK_STREAM && max > c->stop_left)
+		max = c->stop_left;
 	/* MSG_TRUNC: a seqpacket record longer than the buffer reports its
 	 * full length instead of being silently cut. */
 	n = recv(c->base.fd, e->buf, max, c->base.sock->type == SOCK_STREAM ?
@@ -148,7 +157,7 @@ echo_conn_read(struct echo_conn *c)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR) {
 			/* Stopping: all that was received has been echoed. */
-			if (server_stopping(e->srv)) {
+			if (stopping) {
 				echo_conn_finish(c);
 				return -1;
 			}
@@ -161,6 +170,8 @@ echo_conn_read(struct echo_conn *c)
 		echo_conn_close(c, NULL);
 		return -1;
 	}
+	if (stopping)
+		c->stop_left -= (size_t)n < c->stop_left ? (size_t)n : c->stop_left;
 	if ((size_t)n > max) {
 		char pt[PEER_TEXT_MAX];
 
@@ -187,10 +198,10 @@ echo_conn_read(struct echo_conn *c)
 }
 
 /*
- * After a stop request: read until the socket is empty (then the read
- * closes it), echoing as we go. A socket that is not yet empty after a
- * batch stays readable, so the event loop brings us back, and a peer that
- * never stops sending meets the shutdown deadline instead of a busy loop.
+ * After a stop request: read what had arrived by then (stop_left), or
+ * until the socket is empty, echoing as we go; then the read finishes the
+ * connection. A socket with more to read after a batch stays readable, so
+ * the event loop brings us back.
  */
 static void
 echo_conn_drain(struct echo_conn *c)
@@ -206,19 +217,20 @@ echo_conn_drain(struct echo_conn *c)
 }
 
 /*
- * Stopping, and everything received is echoed. If the peer has all of it,
- * close. Else our FIN goes out behind the echo, and what the peer still
- * sends is read and dropped until it closes: closing with bytes unread
- * would make the kernel reset the connection and destroy the echo still
- * in the send buffer. The shutdown deadline bounds a peer that never
- * closes.
+ * Stopping, and everything received is echoed. If the peer has all of it
+ * and sent nothing more, close. Else our FIN goes out behind the echo, and
+ * what the peer still sends is read and dropped until it closes: closing
+ * with bytes unread would make the kernel reset the connection, destroying
+ * the echo still in the send buffer. The shutdown deadline bounds a peer
+ * that never closes.
  */
 static void
 echo_conn_finish(struct echo_conn *c)
 {
-	int unsent = -1;
+	int unsent = -1, unread = -1;
 
-	if (ioctl(c->base.fd, SIOCOUTQ, &unsent) == 0 && unsent == 0) {
+	if (ioctl(c->base.fd, SIOCOUTQ, &unsent) == 0 && unsent == 0 &&
+	    ioctl(c->base.fd, SIOCINQ, &unread) == 0 && unread == 0) {
 		echo_conn_close(c, NULL);
 		return;
 	}
@@ -444,14 +456,23 @@ echo_shutdown(void *ctx)
 	}
 }
 
-/* A connection echoes what it already received (the read callback closes
- * on EAGAIN once stopping); one blocked on a slow reader finishes writing
- * first. */
+/*
+ * A connection echoes what had arrived when the stop request came, then
+ * finishes (echo_conn_finish()); one blocked on a slow reader finishes
+ * writing first. What the peer sends after the request is not echoed: a
+ * peer that never stops sending would otherwise keep the connection
+ * draining for as long as it outpaces our reads, which on a loaded
+ * machine was until the shutdown deadline. Where the kernel cannot say
+ * what is queued (SIOCINQ), reads go on until the socket is empty.
+ */
 static void
 echo_conn_stop(struct conn *base)
 {
 	struct echo_conn *c = (struct echo_conn *)base;
+	int queued = -1;
 
+	c->stop_left = ioctl(c->base.fd, SIOCINQ, &queued) == 0 && queued >= 0 ?
+	    (size_t)queued : SIZE_MAX;
 	if (!c->pend)
 		echo_conn_drain(c);
 }
