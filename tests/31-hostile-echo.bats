@@ -19,7 +19,7 @@ need_root() {
 	launch udp=udp4:127.0.0.1:$port -- "$ECHO_BIN"
 	PYTHONPATH=$TOOLS run timeout 40 python3 - "$port" <<'PY'
 import socket, sys, threading, time
-from testsock import bound, pending
+from testsock import answered, bound, pending
 dst = ("127.0.0.1", int(sys.argv[1]))
 floods = [bound("127.0.0.1", 7), bound("127.0.0.1", 19)]
 normal = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -37,7 +37,7 @@ def pinger():
                 during += 1
         except socket.timeout:
             pass
-        time.sleep(0.01)
+        time.sleep(0.01)  # the pinger's pace, not an ordering
 t = threading.Thread(target=pinger)
 t.start()
 sent = 0
@@ -50,10 +50,13 @@ stop = True
 t.join()
 print("flood", sent, "datagrams in %.1f s" % (time.monotonic() - t0))
 print("normal replies during the flood", during)
-# Not a single reply to the small-service ports, now or late.
-time.sleep(0.5)
+# Not a single reply to the small-service ports, now or late: once a
+# marker sent after the flood is answered, every flood datagram has been
+# handled (late replies to the pinger are dropped on the way).
+answered(normal, dst)
 print("replies to ports 7 and 19:", pending(floods))
 after = 0
+normal.settimeout(20)
 for i in range(20):
     normal.sendto(b"after%d" % i, dst)
     if normal.recv(100) == b"after%d" % i:
@@ -83,24 +86,25 @@ in_netns() {
 	for i in $(seq 50); do grep -qs "Listening on" "$LOG" && break; sleep 0.1; done
 	PYTHONPATH=$TOOLS python3 - <<PY
 import socket, time
-from testsock import bound, pending
+from testsock import answered, bound, pending
 dst = ("192.0.2.1", 3000)
 def sock(port):
     return bound("192.0.2.1", port)
 # First datagram: starts the server (systemd-socket-activate execs it).
 c = sock(0)
-c.settimeout(5)
+c.settimeout(20)
 c.sendto(b"start", dst)
 assert c.recv(100) == b"start"
 floods = [sock(19), sock(7)]
 for i in range(20000):
     floods[i % 2].sendto(b"x" * 32, dst)
-time.sleep(0.5)
+# Once a marker sent after the flood is answered, the flood was handled.
+answered(c, dst)
 print("replies to 192.0.2.1:19 and :7:", pending(floods))
 # The same remote address from an ordinary port: the flood used up none
 # of its --udp-rate-limit (dropped before the limiter), so a burst of 50
 # (within the limit of 1000/s) is answered whole.
-c.settimeout(1)
+c.settimeout(5)
 got = 0
 for i in range(50):
     c.sendto(b"n%d" % i, dst)
@@ -114,7 +118,7 @@ PY' bash "$@"
 }
 
 @test "echo: a UDP flood from a remote address on port 19 and 7 gets no reply and does not use up that address's rate limit" {
-	need_root "a network namespace with a test address"
+	need_netns "a remote test address"
 	LOG=$(LOG) TOOLS=$TOOLS run in_netns "$ECHO_BIN" -d
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -201,7 +205,7 @@ while time.monotonic() - t0 < 2:
             s.send(chunk)
         except BlockingIOError:
             pass
-    time.sleep(0.01)
+    time.sleep(0.01)  # pace of the 2 s of streaming, not an ordering
 for s in conns:
     if s.family == socket.AF_INET:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -231,6 +235,7 @@ block = os.urandom((1 << 20) + 4093)
 L = len(block)
 def is_prefix(got):
     return all(got[o:o + L] == block[:len(got) - o] for o in range(0, len(got), L))
+echoing = threading.Barrier(16, action=lambda: print("all 16 echoing", flush=True))
 def run(i, kind, out):
     s = conn(kind)
     local = s.getsockname()
@@ -251,6 +256,8 @@ def run(i, kind, out):
             c = s.recv(1 << 20)
             if not c:
                 break
+            if not got:
+                echoing.wait(20)
             got += c
     except OSError as e:
         how = e.strerror
@@ -265,16 +272,14 @@ out = []
 ts = [threading.Thread(target=run, args=(i, k, out))
       for i, k in enumerate(["tcp", "unix"] * 8)]
 for t in ts: t.start()
-print("streaming", flush=True)
 for t in ts: t.join()
 for kind, port, n, prefix, how in out:
     print(kind, port, n, "prefix" if prefix else "CORRUPT", how, flush=True)
 PY
 	client=$!
 	BG_PIDS+=("$client")
-	wait_for 5 grep -q streaming stream.out
-	# Mid-stream: every client has had bytes echoed by now.
-	sleep 1
+	# Mid-stream: every client has had bytes echoed.
+	wait_for 20 grep -q 'all 16 echoing' stream.out
 	kill -TERM "$PID"
 	wait "$client"
 	cat stream.out
@@ -283,6 +288,7 @@ PY
 	# reset if it kept sending after the server had closed (all its echo
 	# delivered by then: the byte counts below say so).
 	[ "$(grep -cE ' prefix (eof|Connection reset by peer)$' stream.out)" -eq 16 ]
+	! grep -q 'still open' "$(LOG)"
 	# Per TCP connection: what the server read (bytes in) is what it
 	# echoed (bytes out) is what its client got back.
 	while read -r kind port n _; do
@@ -299,4 +305,57 @@ PY
 	echo "unix: clients got $got, server echoed $logged"
 	[ "$got" = "$logged" ]
 	grep -q 'SIGTERM received' "$(LOG)"
+}
+
+@test "echo: SIGTERM while a client sends faster than it reads: what had arrived is echoed, then a FIN, long before --shutdown-timeout" {
+	start_echo --shutdown-timeout 10
+	run timeout 60 python3 - "$PORT" "$PID" <<'PY'
+import os, signal, socket, sys, threading, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+def send():
+    chunk = b"s" * 65536
+    try:
+        while True:
+            s.send(chunk)
+    except OSError:
+        pass
+t = threading.Thread(target=send)
+t.start()
+s.settimeout(20)
+got, stopped, how = 0, None, "eof"
+try:
+    while True:
+        c = s.recv(65536)
+        if not c:
+            break
+        got += len(c)
+        if stopped is None and got >= 1 << 20:
+            os.kill(int(sys.argv[2]), signal.SIGTERM)
+            stopped = time.monotonic()
+        # 64 KiB per 10 ms at most: this client reads slower than it
+        # sends (the pace is the behaviour under test).
+        time.sleep(0.01)
+except OSError as e:
+    how = e.strerror
+end = time.monotonic()
+try:
+    s.shutdown(socket.SHUT_WR)  # ends the sender, if still blocked
+except OSError:
+    pass
+t.join()
+print(got, how)
+print("the end came %.1f s after SIGTERM" % (end - stopped))
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	exits_with 0 15
+	# Its echo is whole (what the server read, it sent back, and the
+	# client got), the end is a FIN, and nothing waited for the deadline:
+	# what the client sent after SIGTERM was dropped, not echoed for as
+	# long as it kept sending.
+	read -r n how <<<"${lines[0]}"
+	[ "$how" = eof ]
+	grep -q "127\.0\.0\.1:[0-9]* closed, $n bytes in, $n bytes out$" "$(LOG)"
+	grep -q 'all connections closed, exiting' "$(LOG)"
+	! grep -q 'still open' "$(LOG)"
 }

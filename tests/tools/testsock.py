@@ -79,3 +79,26 @@ def wait_log(path, text, timeout=20):
         if time.monotonic() > deadline:
             raise TimeoutError("no %r in %s within %g s" % (text, path, timeout))
         time.sleep(0.05)
+
+
+def answered(sock, dst, timeout=20):
+    """Send marker datagrams from the UDP socket sock to the echo server
+    at dst until one comes back (a flood may fill the server's buffer and
+    drop some); returns how many were sent. One socket's datagrams are
+    answered in order, so every datagram that reached dst before the
+    answered marker has had its reply (or none) by then, and the replies
+    to earlier markers have been read and dropped here."""
+    deadline = time.monotonic() + timeout
+    sock.settimeout(0.5)
+    k = 0
+    while time.monotonic() < deadline:
+        k += 1
+        mark = b"marker %d" % k
+        sock.sendto(mark, dst)
+        try:
+            while sock.recv(65536) != mark:
+                pass
+            return k
+        except socket.timeout:
+            continue
+    raise TimeoutError("no marker answered by %s within %g s" % (dst, timeout))
