@@ -72,6 +72,8 @@ cached() {
 	printf 'two\n' >"$WWW/v2/page.txt"
 	ln -s v1 "$WWW/current"
 	start_httpd
+	[ "$(get hello.txt)" = "hello, world" ]
+	need_openat2
 	cached current/page.txt one
 	ln -sfn v2 "$WWW/current.new" && mv -T "$WWW/current.new" "$WWW/current"
 	sleep "$BOUND"

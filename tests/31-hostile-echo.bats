@@ -15,6 +15,7 @@ need_root() {
 
 @test "echo: a UDP flood from source ports 7 and 19 gets not one reply, and a normal client is answered during and after it" {
 	need_root "binding source ports 7 and 19"
+	skip_under_valgrind "a normal client's share of a flood's throughput"
 	port=$(free_port)
 	launch udp=udp4:127.0.0.1:$port -- "$ECHO_BIN"
 	PYTHONPATH=$TOOLS run timeout 40 python3 - "$port" <<'PY'
