@@ -69,7 +69,8 @@ probe_while() {
 
 @test "httpd: slowloris with slow headers (slowhttptest -H, 400 connections) is cut with 408 at --header-timeout while a normal client is served" {
 	need_slowhttptest
-	start_and_settle --header-timeout 2
+	# 3 s: the attack must outlast the probes' start on a loaded machine.
+	start_and_settle --header-timeout 3
 	slowhttptest -H -c 400 -r 200 -i 1 -x 10 -l 15 -p 2 -u "$URL/hello.txt" \
 		-g -o slow >slow.out 2>&1 </dev/null 3>&- &
 	attack=$!
