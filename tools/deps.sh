@@ -67,6 +67,13 @@ else
 	deps_as_root "$vm" fetch-kernel
 fi
 
+# tests/run-all's unprivileged pass runs the suite as this user (no
+# login, no password; a system user with a home of its own).
+if ! id sa-suite-test >/dev/null 2>&1; then
+	deps_as_root useradd --system --create-home --shell /usr/sbin/nologin sa-suite-test
+	echo "$DEPS_NAME: created user sa-suite-test (unprivileged test runs)"
+fi
+
 # The container image tests need podman and a way to build an offline base
 # image, the benchmark and its smoke test a rootless user and more:
 # deps-modes.sh runs tools/deps-images.sh first.
