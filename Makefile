@@ -72,6 +72,7 @@ include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
 include tests/bench/httpd-bench.mk
 include tests/bench/modes.mk
+include tests/bench/load.mk
 include tests/soak.mk
 include tools/images.mk
 include tools/units.mk
