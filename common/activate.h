@@ -14,7 +14,7 @@
 /* One socket the server serves, however it got it. */
 struct sock {
 	int fd;
-	char name[64];		/* FileDescriptorName=, or the --listen address */
+	char name[256];		/* FileDescriptorName= (systemd allows 255), or the --listen address */
 	int family;
 	int type;
 	bool listening;		/* accept() on it (Accept=no); else data flows on it */

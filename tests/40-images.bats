@@ -200,7 +200,7 @@ echo_all_families() {
 	ready_ms=$((($(date +%s%N) - start) / 1000000))
 	note "READY=1 after $ready_ms ms (server start sleep 2000 ms)"
 	[ "$ready_ms" -ge 2000 ]
-	grep -q "waiting 2000 ms before serving" "$LOG"
+	grep -q "Sleeping 2 seconds before serving (--start-sleep)" "$LOG"
 	# Ready means serving: the waiting client is answered, a new one at once.
 	wait_for 5 grep -qx first "$T/first.out"
 	run timeout 2 socat - tcp4:127.0.0.1:$port <<<"second"
