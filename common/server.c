@@ -246,6 +246,13 @@ server_event_base(void)
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
+	/* Two priorities: signals first (0), everything else after (1, the
+	 * default of new events), so a stop request is acted on in the next
+	 * loop pass, however busy the connections keep the pass before. */
+	if (base && event_base_priority_init(base, 2) < 0) {
+		event_base_free(base);
+		return NULL;
+	}
 	return base;
 }
 
@@ -307,6 +314,10 @@ server_new(const struct server_conf *conf, struct sock *socks, size_t nsocks)
 	}
 	srv->ev_sigterm = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
 	srv->ev_sigint = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
+	if (srv->ev_sigterm)
+		event_priority_set(srv->ev_sigterm, 0);
+	if (srv->ev_sigint)
+		event_priority_set(srv->ev_sigint, 0);
 	srv->ev_start = evtimer_new(srv->base, server_start_cb, srv);
 	srv->ev_status = event_new(srv->base, -1, EV_PERSIST, server_status_cb, srv);
 	srv->ev_watchdog = event_new(srv->base, -1, EV_PERSIST,
