@@ -42,11 +42,17 @@ client_timer(struct client *c, enum client_timer t)
 		    c->base.sock->name, c->base.fd);
 }
 
-/* Done: FIN, drain what the peer still sends, close (conn_linger()). The
- * client must not be touched afterwards. */
+/* Done, for why: FIN, drain what the peer still sends, close
+ * (conn_linger()). The client must not be touched afterwards. */
 static void
-client_linger(struct client *c)
+client_linger(struct client *c, const char *why)
 {
+	char pt[PEER_TEXT_MAX];
+
+	if (log_debug_enabled())
+		log_debug("%s (fd %d): %s: closing: %s; reading what still "
+		    "comes", c->base.sock->name, c->base.fd,
+		    peer_text(&c->base.peer, pt), why);
 	conn_linger(&c->base, c->h->tv[CLIENT_TIMER_LINGER],
 	    CLIENT_LINGER_BYTES);
 }
@@ -129,7 +135,7 @@ client_response_done(struct client *c)
 {
 	c->writing = false;
 	if (c->close_after || server_stopping(c->h->srv)) {
-		client_linger(c);
+		client_linger(c, "last response sent");
 		return;
 	}
 	conn_want(&c->base, EV_READ);
@@ -173,7 +179,7 @@ client_process(struct client *c, const char *data, size_t len)
 		if (c->close_after) {
 			if (rc == 0)
 				return 0;	/* linger once it is out */
-			client_linger(c);
+			client_linger(c, "last response sent");
 			return -1;
 		}
 		if (rc == 0) {
@@ -259,7 +265,7 @@ client_timeout_408(struct client *c)
 	client_keep(c, NULL, 0);
 	c->close_after = true;
 	if (response_send(c, NULL, &r) == 1)
-		client_linger(c);
+		client_linger(c, "408 sent");
 }
 
 void
@@ -267,15 +273,23 @@ client_timeout(struct conn *base)
 {
 	struct client *c = (struct client *)base;
 
+	/*
+	 * A connection that waited for a request may have one on its way
+	 * right now: closing with it unread (or as it arrives) makes the
+	 * kernel answer with a reset, so the client could not tell a request
+	 * we never saw from one we lost. Lingering, the client sees our FIN
+	 * first and knows to retry. A client that takes nothing of its
+	 * response for --send-timeout has given up on it: no reason to wait.
+	 */
 	switch (c->timer) {
 	case CLIENT_TIMER_HEADER:
 		if (c->in_len > 0 && !c->writing)
 			client_timeout_408(c);
 		else
-			client_close(c, "no request within --header-timeout");
+			client_linger(c, "no request within --header-timeout");
 		break;
 	case CLIENT_TIMER_IDLE:
-		client_close(c, NULL);
+		client_linger(c, "idle for --keepalive-timeout");
 		break;
 	case CLIENT_TIMER_SEND:
 		client_close(c, "the client took nothing within --send-timeout");
@@ -331,7 +345,7 @@ client_stop(struct conn *base)
 	struct client *c = (struct client *)base;
 
 	if (!c->writing && c->in_len == 0)
-		client_linger(c);
+		client_linger(c, "stopping");
 	else if (c->writing)
 		c->close_after = true;
 }
