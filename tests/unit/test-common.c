@@ -3,6 +3,8 @@
  * formatting, option values, datagram source checks, rate limiting. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -202,6 +204,107 @@ test_cli_bounds(void)
 	CHECK(cli_field("a\t", 1, 1024) == -EINVAL);
 }
 
+/* n datagrams from a at now_ms: how many may be answered. */
+static unsigned long
+allowed(struct ratelimit *rl, const struct sockaddr_in *a, unsigned long n,
+    uint64_t now_ms)
+{
+	unsigned long ok = 0;
+
+	while (n--)
+		ok += (unsigned long)ratelimit_allow(rl,
+		    (const struct sockaddr *)a, sizeof(*a), now_ms);
+	return ok;
+}
+
+/* The extremes of the options that set the rates: 0 is never asked of
+ * ratelimit_new() (it means no limiter), 1 and the largest values are;
+ * a bucket of rate * 1000 thousandths once overflowed 32 bits. */
+static void
+test_ratelimit_extremes(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct ratelimit *rl;
+
+	a.sin_addr.s_addr = htonl(0xc0000201);
+	rl = ratelimit_new(1, 1);
+	CHECK(allowed(rl, &a, 5, 1000) == 1);
+	CHECK(allowed(rl, &a, 5, 1999) == 0);
+	CHECK(allowed(rl, &a, 5, 2000) == 1);
+	/* A clock that goes back gives nothing back, and breaks nothing. */
+	CHECK(allowed(rl, &a, 5, 500) == 0);
+	CHECK(allowed(rl, &a, 5, 1500) == 1);
+	ratelimit_free(rl);
+
+	rl = ratelimit_new(0, 1);
+	CHECK(allowed(rl, &a, 5, 1000) == 0);
+	CHECK(allowed(rl, &a, 5, 100000) == 0);
+	ratelimit_free(rl);
+
+	/* --udp-global-rate-limit's maximum: a burst of exactly 10,000,000,
+	 * 10,000 back a millisecond later, full again after any pause. */
+	rl = ratelimit_new(10000000, 1);
+	CHECK(allowed(rl, &a, 10000001, 1000) == 10000000);
+	CHECK(allowed(rl, &a, 20000, 1001) == 10000);
+	CHECK(allowed(rl, &a, 10000001, UINT64_MAX / 2) == 10000000);
+	ratelimit_free(rl);
+
+	/* --udp-rate-limit's maximum, per source. */
+	rl = ratelimit_new(1000000, RATELIMIT_SOURCES);
+	CHECK(allowed(rl, &a, 1000001, 1000) == 1000000);
+	CHECK(allowed(rl, &a, 2000, 1002) == 2000);
+	ratelimit_free(rl);
+
+	/* Any unsigned rate: a millisecond of UINT_MAX a second. */
+	rl = ratelimit_new(UINT_MAX, 1);
+	CHECK(allowed(rl, &a, 1, 1000) == 1);
+	CHECK(allowed(rl, &a, 1, 1001) == 1);
+	ratelimit_free(rl);
+}
+
+/* The bucket hash is SipHash-2-4 (the reference test vectors), keyed per
+ * limiter: a pair of sources that shares a bucket in one process does
+ * not in another, so collisions found once cannot be reused. */
+static void
+test_ratelimit_seed(void)
+{
+	uint8_t key[16], msg[15];
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in b = { .sin_family = AF_INET };
+	struct ratelimit *rl1, *rl2;
+	uint32_t i, found = 0, both = 0;
+	uint64_t t = 1000;
+
+	for (i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (i = 0; i < 15; i++)
+		msg[i] = (uint8_t)i;
+	CHECK(ratelimit_siphash(key, msg, 0) == 0x726fdb47dd0e0e31ULL);
+	CHECK(ratelimit_siphash(key, msg, 15) == 0xa129ca6149be45e5ULL);
+	CHECK(ratelimit_siphash(key, msg, 8) == 0x93f5f5799a932462ULL);
+
+	rl1 = ratelimit_new(1, RATELIMIT_SOURCES);
+	rl2 = ratelimit_new(1, RATELIMIT_SOURCES);
+	a.sin_addr.s_addr = htonl(0xc0000201);
+	/* Sources b that share a's bucket in rl1: a's one token a second
+	 * leaves none for them. Then the same pairs in rl2. */
+	for (i = 1; i < 200000 && found < 16; i++, t += 1000) {
+		b.sin_addr.s_addr = htonl(0xc6120000 + i);
+		if (!ratelimit_allow(rl1, (struct sockaddr *)&a, sizeof(a), t) ||
+		    ratelimit_allow(rl1, (struct sockaddr *)&b, sizeof(b), t))
+			continue;
+		found++;
+		both += ratelimit_allow(rl2, (struct sockaddr *)&a, sizeof(a), t) &&
+		    !ratelimit_allow(rl2, (struct sockaddr *)&b, sizeof(b), t);
+	}
+	CHECK(found == 16);
+	unit_note("%u of the %u pairs that collide in one limiter collide in "
+	    "the other", both, found);
+	CHECK(both <= 2);
+	ratelimit_free(rl1);
+	ratelimit_free(rl2);
+}
+
 int
 main(void)
 {
@@ -212,5 +315,7 @@ main(void)
 	test_cli();
 	test_ratelimit();
 	test_cli_bounds();
+	test_ratelimit_extremes();
+	test_ratelimit_seed();
 	return unit_end();
 }
