@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The command line both servers share: the shared options as one table of
+ * rows, one --help text, the value parsers with their ranges and error
+ * messages, and a program's whole life (cli_main(), see cli.h).
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +99,48 @@ cli_listen(const struct cli_prog *p, struct cli *cli, char *arg)
 	return -1;
 }
 
+/* A byte count as the options take it: "256", "64K", "1M". */
+static void
+cli_bytes_text(unsigned long v, char *buf, size_t len)
+{
+	static const char units[] = "GMK";
+	unsigned long mult = 1ul << 30;
+	int i;
+
+	for (i = 0; i < 3; i++, mult >>= 10) {
+		if (v >= mult && v % mult == 0) {
+			snprintf(buf, len, "%lu%c", v / mult, units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%lu", v);
+}
+
+/* The values o takes, in its own units, for an error message. */
+static void
+cli_range_text(const struct cli_option *o, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+
+	switch (o->kind) {
+	case CLI_SIZE:
+		cli_bytes_text(o->min, lo, sizeof(lo));
+		cli_bytes_text(o->max, hi, sizeof(hi));
+		snprintf(buf, len, "%s to %s", lo, hi);
+		break;
+	case CLI_MS:
+		if (o->min % 1000)
+			snprintf(buf, len, "%lu.%03lu to %lu", o->min / 1000,
+			    o->min % 1000, o->max);
+		else
+			snprintf(buf, len, "%lu to %lu", o->min / 1000, o->max);
+		break;
+	default:
+		snprintf(buf, len, "%lu to %lu", o->min, o->max);
+		break;
+	}
+}
+
 /* Option o with argument arg, its value at base + o->offset. Returns -1 to
  * go on, or the status to exit with. */
 static int
@@ -102,6 +148,7 @@ cli_apply(const struct cli_prog *p, struct cli *cli,
     const struct cli_option *o, char *base, char *arg)
 {
 	void *dst = base + o->offset;
+	char range[80] = "";
 	unsigned long v;
 	unsigned ms;
 	int r = 0;
@@ -146,15 +193,19 @@ cli_apply(const struct cli_prog *p, struct cli *cli,
 	}
 	if (r == 0)
 		return -1;
-	if (o->kind == CLI_FIELD)
+	if (o->kind == CLI_FIELD) {
 		/* Not echoed: it may hold a line break. */
 		fprintf(stderr, "%s: invalid value for --%s: want %lu to %lu "
 		    "printable ASCII characters (no line break or other "
 		    "control character, no space at either end)\n", p->name,
 		    o->name, o->min, o->max);
-	else
-		fprintf(stderr, "%s: invalid value for --%s: \"%s\"%s\n",
-		    p->name, o->name, arg, r == -ERANGE ? " (out of range)" : "");
+		return 2;
+	}
+	if (r == -ERANGE)
+		cli_range_text(o, range, sizeof(range));
+	fprintf(stderr, "%s: invalid value for --%s: \"%s\"%s%s%s\n", p->name,
+	    o->name, arg, r == -ERANGE ? " (out of range: " : "", range,
+	    r == -ERANGE ? ")" : "");
 	return 2;
 }
 
@@ -289,9 +340,9 @@ cli_uint(const char *s, unsigned long min, unsigned long max,
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || *end != '\0')
+	if (*end != '\0')
 		return -EINVAL;
-	if (v < min || v > max)
+	if (errno == ERANGE || v < min || v > max)
 		return -ERANGE;
 	*out = v;
 	return 0;
@@ -329,18 +380,23 @@ cli_size(const char *s, unsigned long min, unsigned long max,
 int
 cli_seconds(const char *s, unsigned max_s, unsigned *ms)
 {
-	char *end;
+	size_t digits = strspn(s, "0123456789");
 	double v;
 
-	if (*s < '0' || *s > '9')
+	/* Digits, and a fraction after a point: no sign, exponent, hex or
+	 * "inf" that strtod() would take too. */
+	if (digits == 0 || (s[digits] != '\0' && (s[digits] != '.' ||
+	    s[digits + 1] == '\0' ||
+	    s[digits + 1 + strspn(s + digits + 1, "0123456789")] != '\0')))
 		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end != '\0' || !isfinite(v))
-		return -EINVAL;
-	if (v > max_s || v * 1000.0 + 0.5 > UINT_MAX)
+	v = strtod(s, NULL);
+	if (v > max_s || v * 1000.0 + 0.5 >= (double)UINT_MAX + 1.0)
 		return -ERANGE;
 	*ms = (unsigned)(v * 1000.0 + 0.5);
+	/* A time below a millisecond is not 0, which means "never" or
+	 * "off" to some options. */
+	if (*ms == 0 && v > 0)
+		*ms = 1;
 	return 0;
 }
 

@@ -27,7 +27,7 @@ load helpers
 	[[ "$output" == *"--help"* ]]
 	run "$ECHO_BIN" --max-connections 0
 	[ "$status" -eq 2 ]
-	[[ "$output" == *'invalid value for --max-connections: "0" (out of range)'* ]]
+	[[ "$output" == *'invalid value for --max-connections: "0" (out of range: 1 to 1000000)'* ]]
 	run "$ECHO_BIN" --listen 300.1.1.1:80
 	[ "$status" -eq 2 ]
 	[[ "$output" == *'invalid address "300.1.1.1:80"'* ]]

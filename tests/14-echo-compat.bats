@@ -25,7 +25,7 @@ start_sleeping() {
 	for bin in "$ECHO_BIN" "${HTTPD_BIN:-$REPO/build/socket-activate-httpd}"; do
 		run "$bin" -t 86401
 		[ "$status" -eq 2 ]
-		[[ "$output" == *'invalid value for --start-sleep: "86401" (out of range)'* ]]
+		[[ "$output" == *'invalid value for --start-sleep: "86401" (out of range: 0 to 86400)'* ]]
 		run "$bin" --start-sleep=86400 --help
 		[ "$status" -eq 0 ]
 	done

@@ -391,7 +391,7 @@ Content-Range: bytes */36"
 @test "httpd: usage errors exit 2; --help and --version exit 0" {
 	run "$HTTPD_BIN" --max-header-size 10
 	[ "$status" -eq 2 ]
-	[[ "$output" == *'invalid value for --max-header-size: "10" (out of range)'* ]]
+	[[ "$output" == *'invalid value for --max-header-size: "10" (out of range: 256 to 1M)'* ]]
 	run "$HTTPD_BIN" --header-timeout 0
 	[ "$status" -eq 2 ]
 	run "$HTTPD_BIN" --keepalive-timeout x

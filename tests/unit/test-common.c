@@ -145,13 +145,31 @@ test_cli(void)
 	CHECK(cli_uint("0", 1, 10, &v) == -ERANGE);
 	CHECK(cli_uint("10", 1, 10, &v) == 0 && v == 10);
 	CHECK(cli_uint("1e3", 1, 10000, &v) == -EINVAL);
-	CHECK(cli_uint("99999999999999999999999", 1, 10, &v) == -EINVAL);
+	CHECK(cli_uint("99999999999999999999999", 1, 10, &v) == -ERANGE);
+	CHECK(cli_uint("4294967296", 0, ~0ul, &v) == 0 && v == 4294967296ul);
 	CHECK(cli_seconds("0.25", 10, &ms) == 0 && ms == 250);
 	CHECK(cli_seconds("3", 10, &ms) == 0 && ms == 3000);
 	CHECK(cli_seconds("11", 10, &ms) == -ERANGE);
 	CHECK(cli_seconds("nan", 10, &ms) == -EINVAL);
 	CHECK(cli_seconds("-1", 10, &ms) == -EINVAL);
 	CHECK(cli_seconds("1s", 10, &ms) == -EINVAL);
+	/* Only digits and a fraction: what strtod() also takes is refused. */
+	CHECK(cli_seconds("0x10", 100, &ms) == -EINVAL);
+	CHECK(cli_seconds("1e3", 10000, &ms) == -EINVAL);
+	CHECK(cli_seconds("inf", 10, &ms) == -EINVAL);
+	CHECK(cli_seconds("1.", 10, &ms) == -EINVAL);
+	CHECK(cli_seconds(".5", 10, &ms) == -EINVAL);
+	CHECK(cli_seconds("1.2.3", 10, &ms) == -EINVAL);
+	CHECK(cli_seconds("", 10, &ms) == -EINVAL);
+	/* Below a millisecond is not 0 ("never", "off"); 0 is. */
+	CHECK(cli_seconds("0.0001", 10, &ms) == 0 && ms == 1);
+	CHECK(cli_seconds("0.000", 10, &ms) == 0 && ms == 0);
+	CHECK(cli_seconds("10.0004", 10, &ms) == -ERANGE);
+	/* The largest maximum (--exit-idle, 30 days) in 32-bit ms, and a
+	 * maximum too large for them refused instead of wrapped. */
+	CHECK(cli_seconds("2592000", 2592000, &ms) == 0 && ms == 2592000000u);
+	CHECK(cli_seconds("4294968", 5000000, &ms) == -ERANGE);
+	CHECK(cli_seconds("4294967.295", 5000000, &ms) == 0 && ms == 4294967295u);
 }
 
 static void
