@@ -31,8 +31,8 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd libevent_core)
-DEPS_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd libevent_core)
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd libevent_core libseccomp)
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd libevent_core libseccomp)
 
 override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 	-Icommon $(DEPS_CFLAGS) -MMD -MP
@@ -54,12 +54,15 @@ UNIT_COMMON_BIN = $(B)/unit/test-common
 UNIT_COMMON_OBJ = $(B)/tests/unit/test-common.o
 SANDBOX_PROBE_BIN = $(B)/sandbox-probe
 SANDBOX_PROBE_OBJ = $(B)/tests/tools/sandbox-probe.o
+# Preloaded into the servers by tests/03-sandbox.bats; never sanitized (a
+# preloaded library cannot come before the sanitizer's runtime).
+SANDBOX_PRELOAD = $(B)/sandbox-preload.so
 
 # Fragments below append to these.
 BINS = $(ECHO_BIN)
 MANS = echo/socket-activate-echo.1
 UNIT_BINS = $(UNIT_COMMON_BIN)
-TEST_BINS = $(SANDBOX_PROBE_BIN) $(B)/unit/unit.bats
+TEST_BINS = $(SANDBOX_PROBE_BIN) $(SANDBOX_PRELOAD) $(B)/unit/unit.bats
 
 .PHONY: all servers build-all clean check check-asan check-valgrind \
 	check-debian13 test demo screenshots install uninstall
@@ -90,6 +93,10 @@ $(UNIT_COMMON_BIN): $(UNIT_COMMON_OBJ) $(UNIT_SUPPORT_OBJ) $(COMMON_OBJ)
 
 $(SANDBOX_PROBE_BIN): $(SANDBOX_PROBE_OBJ) $(B)/common/sandbox.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(SANDBOX_PRELOAD): tests/tools/sandbox-preload.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
 
 # One bats test per unit check, listed by running the programs.
 $(B)/unit/unit.bats: $(UNIT_BINS) tests/unit/gen-bats.sh

@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The confinement both servers apply once their sockets are set up
+ * (sandbox.h): Landlock for the filesystem, TCP and scopes, and a seccomp
+ * filter, built by libseccomp, for exec, connect and new sockets.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -9,10 +14,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/landlock.h>
-#include <linux/seccomp.h>
+#include <seccomp.h>
 
 #include "sandbox.h"
 
@@ -144,98 +147,75 @@ out:
 	return r;
 }
 
-#if defined(__x86_64__)
-#define SANDBOX_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define SANDBOX_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-#define SANDBOX_DENY (SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
-
-#ifdef SANDBOX_ARCH
 /* Syscalls that reach out of the process: refused with EPERM. io_uring
  * is here because its SOCKET and CONNECT operations bypass the rest. */
-static const unsigned sandbox_denied[] = {
-	__NR_execve, __NR_execveat, __NR_connect, __NR_socketpair,
-	__NR_io_uring_setup,
+static const int sandbox_denied[] = {
+	SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(connect),
+	SCMP_SYS(socketpair), SCMP_SYS(io_uring_setup),
 };
-#define SANDBOX_NDENIED (sizeof(sandbox_denied) / sizeof(sandbox_denied[0]))
-#endif
+
+/*
+ * Only what reaches out is filtered; everything else a libevent server
+ * does stays allowed, and so do the sockets it already has. socket() is
+ * allowed for AF_UNIX datagram sockets alone, because sd_notify() opens
+ * one per message; without connect() they cannot reach a stream service.
+ * A syscall of another ABI than the process's own (x32, or i386 through
+ * int 0x80 on x86-64) kills the process: none of ours makes one.
+ */
+static int
+sandbox_seccomp_rules(scmp_filter_ctx ctx)
+{
+	size_t i;
+	int r, t;
+
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS);
+	for (i = 0; r == 0 && i < sizeof(sandbox_denied) /
+	    sizeof(sandbox_denied[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+		    sandbox_denied[i], 0);
+	/* Both arguments are ints: their low 32 bits are what the kernel
+	 * reads. SOCK_NONBLOCK and SOCK_CLOEXEC ride above the type's
+	 * 4 bits. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+		    SCMP_SYS(socket), 1, SCMP_A0_32(SCMP_CMP_NE, AF_UNIX));
+	for (t = 0; r == 0 && t < 16; t++)
+		if (t != SOCK_DGRAM)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+			    SCMP_SYS(socket), 1,
+			    SCMP_A1_32(SCMP_CMP_MASKED_EQ, 0xf, t));
+	return r;
+}
 
 static int
 sandbox_seccomp(struct sandbox_result *res, char *err, size_t errlen)
 {
-#ifdef SANDBOX_ARCH
-	/*
-	 * Only what reaches out is filtered; everything else a libevent
-	 * server does stays allowed. socket() is allowed for AF_UNIX
-	 * datagram sockets alone, because sd_notify() opens one per message;
-	 * without connect() they cannot reach a stream service.
-	 *
-	 *   check arch (else kill); load nr; x32 -> deny
-	 *   nr == each denied -> deny; nr == socket -> check its arguments
-	 *   allow; deny: EPERM
-	 *   socket: domain AF_UNIX and type SOCK_DGRAM -> allow, else deny
-	 */
-	struct sock_filter prog[32];
-	struct sock_fprog fprog = { .filter = prog };
-	unsigned short n = 0, deny, deny2, i;
+	scmp_filter_ctx ctx;
+	int r;
 
-	/* BPF jumps only forward: the argument checks get a deny of their
-	 * own at the end. */
-	deny = (unsigned short)(4 + 1 + SANDBOX_NDENIED + 2);
-	deny2 = (unsigned short)(deny + 7);
-#define EMIT(x) (prog[n] = (struct sock_filter)x, n++)
-#define TO(target) ((unsigned char)((target) - n - 1))
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SANDBOX_ARCH, 1, 0));
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
-#if defined(__x86_64__)
-	/* The x32 ABI numbers its syscalls from 0x40000000: none of it. */
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, TO(deny), 0));
-#else
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));
-#endif
-	for (i = 0; i < SANDBOX_NDENIED; i++)
-		EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, sandbox_denied[i],
-		    TO(deny), 0));
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 2, 0));
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SANDBOX_DENY));		/* deny */
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])));
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, TO(deny2)));
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])));
-	/* SOCK_NONBLOCK and SOCK_CLOEXEC ride in the same argument. */
-	EMIT(BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf));
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_DGRAM, 0, TO(deny2)));
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SANDBOX_DENY));		/* deny2 */
-#undef TO
-#undef EMIT
-	fprog.len = n;
-	if (deny2 != n - 1 || n > sizeof(prog) / sizeof(prog[0])) {
-		snprintf(err, errlen, "seccomp: filter layout is wrong");
-		return -EINVAL;
-	}
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
 		res->seccomp = 0;	/* kernel built without seccomp */
 		return 0;
 	}
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) < 0) {
-		int r = -errno;
-
-		snprintf(err, errlen, "seccomp: %s", strerror(errno));
-		return r;
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx) {
+		snprintf(err, errlen, "seccomp: %s", strerror(ENOMEM));
+		return -ENOMEM;
 	}
-	res->seccomp = 1;
-	return 0;
-#else
-	(void)err;
-	(void)errlen;
-	res->seccomp = 0;
-	return 0;
-#endif
+	r = sandbox_seccomp_rules(ctx);
+	if (r < 0) {
+		snprintf(err, errlen, "seccomp: building the filter: %s",
+		    strerror(-r));
+	} else {
+		r = seccomp_load(ctx);
+		if (r < 0)
+			snprintf(err, errlen, "seccomp: %s", strerror(-r));
+		else
+			res->seccomp = 1;
+	}
+	seccomp_release(ctx);
+	return r;
 }
 
 int

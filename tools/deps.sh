@@ -10,12 +10,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 DEPS_NAME=deps.sh
 . "$here/deps-lib.sh"
 
-# Build: compiler, libsystemd, libevent, llhttp (below). Tests: bats and
+# Build: compiler, libsystemd, libevent, libseccomp, llhttp (below); gcovr
+# for make coverage. Tests: bats and
 # the clients they drive; clang with libFuzzer's runtime, valgrind,
 # slowhttptest and wrk for the fuzz, valgrind, hostile-client and soak
 # runs; systemd for systemd-socket-activate; groff-base to check that the
 # man pages format cleanly (tests/06-docs.bats).
-pkgs="build-essential pkg-config libsystemd-dev libevent-dev systemd
+pkgs="build-essential pkg-config libsystemd-dev libevent-dev libseccomp-dev gcovr systemd
 bats socat curl python3 iproute2 procps util-linux clang valgrind
 slowhttptest wrk groff-base"
 # The browser tests (tests/27-httpd-browser.bats, tests/70-browser.bats)
