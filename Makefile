@@ -13,6 +13,7 @@ MANDIR ?= $(PREFIX)/share/man
 # differ in flags and directory:
 #   make                -> build/ (build/socket-activate-echo, ...)
 #   make SANITIZE=1     -> build/asan/ (ASan + UBSan)
+#   make COVERAGE=1     -> build/coverage/ (gcov counters; make coverage)
 #   make WERROR=1       -> warnings are errors (CI, make check)
 # libFuzzer targets go to build/fuzz/ (tests/fuzz/fuzz.mk), benchmark
 # programs and results to build/bench/.
@@ -21,6 +22,13 @@ B = build/asan
 override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 override LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(COVERAGE),1)
+B = build/coverage
+# The sandbox lets gcov write its counters beneath the build directory.
+# At -O0 gcc cannot see the snprintf() bounds it proves when optimizing.
+override CFLAGS += -O0 --coverage -Wno-format-truncation \
+	-DSANDBOX_COVERAGE_DIR='"$(abspath build/coverage)"'
+override LDFLAGS += --coverage
 else
 B = build
 endif
@@ -77,6 +85,7 @@ include tests/bench/httpd-bench.mk
 include tests/bench/modes.mk
 include tests/bench/load.mk
 include tests/soak.mk
+include tests/coverage.mk
 include tools/images.mk
 include tools/units.mk
 include tests/vsock/vsock.mk

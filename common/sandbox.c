@@ -67,6 +67,23 @@ sandbox_fs_rights(int abi)
 	return all;
 }
 
+#if SANDBOX_SANITIZER || defined(SANDBOX_COVERAGE_DIR)
+/* Test builds only: what their runtime needs after the sandbox, allowed
+ * beneath dir, best effort. */
+static void
+sandbox_allow_test(int rfd, const char *dir, uint64_t access)
+{
+	struct landlock_path_beneath_attr pb = { .allowed_access = access };
+
+	pb.parent_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pb.parent_fd >= 0) {
+		(void)syscall(__NR_landlock_add_rule, rfd,
+		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+		close(pb.parent_fd);
+	}
+}
+#endif
+
 static int
 sandbox_landlock(const struct sandbox_conf *conf, struct sandbox_result *res,
     char *err, size_t errlen)
@@ -123,17 +140,15 @@ sandbox_landlock(const struct sandbox_conf *conf, struct sandbox_result *res,
 	}
 #if SANDBOX_SANITIZER
 	/* Sanitizer builds only: leak and error reports read /proc/self. */
-	{
-		int pfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-		pb.allowed_access = SANDBOX_FS_READ;
-		pb.parent_fd = pfd;
-		if (pfd >= 0) {
-			(void)syscall(__NR_landlock_add_rule, rfd,
-			    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
-			close(pfd);
-		}
-	}
+	sandbox_allow_test(rfd, "/proc", SANDBOX_FS_READ);
+#endif
+#ifdef SANDBOX_COVERAGE_DIR
+	/* Coverage builds only (make coverage): gcov merges its counters
+	 * into the .gcda files beneath the build directory at exit. */
+	sandbox_allow_test(rfd, SANDBOX_COVERAGE_DIR, SANDBOX_FS_READ |
+	    LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |
+	    LANDLOCK_ACCESS_FS_MAKE_DIR | (abi >= 3 ?
+	    LANDLOCK_ACCESS_FS_TRUNCATE : 0));
 #endif
 	if (syscall(__NR_landlock_restrict_self, rfd, 0) < 0) {
 		r = -errno;
