@@ -20,8 +20,11 @@ if [ "${1:-}" = report ]; then
 else
 	find "$cov" -name '*.gcda' -delete
 	start=$SECONDS
-	ECHO_BIN=$cov/socket-activate-echo HTTPD_BIN=$cov/socket-activate-httpd \
-		BUILD_DIR=$cov "$here/run" "$@" "$cov/unit/unit.bats" || status=$?
+	# Servers write their counters when they exit: tests/helpers.bash
+	# stops what a test leaves running with SIGTERM before SIGKILL.
+	TEARDOWN_GRACE=10 ECHO_BIN=$cov/socket-activate-echo \
+		HTTPD_BIN=$cov/socket-activate-httpd BUILD_DIR=$cov \
+		"$here/run" "$@" "$cov/unit/unit.bats" || status=$?
 	echo "coverage: tests ran in $((SECONDS - start)) s"
 fi
 

@@ -95,8 +95,28 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
+# running_not_zombie PID: PID runs (kill -0 also says so of a zombie).
+running_not_zombie() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+
 teardown() {
-	local p bad=0
+	local p bad=0 deadline=$((SECONDS + ${TEARDOWN_GRACE:-0}))
+	# make coverage: a server writes its counters when it exits, never
+	# when killed: SIGTERM first, and TEARDOWN_GRACE seconds to exit.
+	if [ "${TEARDOWN_GRACE:-0}" -gt 0 ]; then
+		for p in "${BG_PIDS[@]}"; do
+			kill -TERM "$p" 2>/dev/null || true
+		done
+		for p in "${BG_PIDS[@]}"; do
+			while running_not_zombie "$p" && ((SECONDS < deadline)); do
+				sleep 0.05
+			done
+		done
+	fi
 	for p in "${BG_PIDS[@]}"; do
 		kill -9 "$p" 2>/dev/null || true
 	done

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "addr.h"
 #include "cli.h"
@@ -222,6 +223,30 @@ test_cli_bounds(void)
 	CHECK(cli_field("a\t", 1, 1024) == -EINVAL);
 }
 
+/* IPv6 sources are limited by address as IPv4 ones are (the port does not
+ * matter), and other families by their whole address. */
+static void
+test_ratelimit_families(void)
+{
+	struct ratelimit *rl = ratelimit_new(2, RATELIMIT_SOURCES);
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(1) };
+	struct sockaddr_in6 b;
+	struct sockaddr_un u = { .sun_family = AF_UNIX, .sun_path = "/run/x" };
+	int i, n = 0;
+
+	inet_pton(AF_INET6, "2001:db8::1", &a.sin6_addr);
+	b = a;
+	b.sin6_port = htons(2);
+	for (i = 0; i < 10; i++)
+		n += ratelimit_allow(rl, (struct sockaddr *)(i % 2 ? &a : &b),
+		    sizeof(a), 5000);
+	CHECK(n == 2);
+	for (i = 0, n = 0; i < 10; i++)
+		n += ratelimit_allow(rl, (struct sockaddr *)&u, sizeof(u), 5000);
+	CHECK(n == 2);
+	ratelimit_free(rl);
+}
+
 /* n datagrams from a at now_ms: how many may be answered. */
 static unsigned long
 allowed(struct ratelimit *rl, const struct sockaddr_in *a, unsigned long n,
@@ -333,6 +358,7 @@ main(void)
 	test_cli();
 	test_ratelimit();
 	test_cli_bounds();
+	test_ratelimit_families();
 	test_ratelimit_extremes();
 	test_ratelimit_seed();
 	return unit_end();
