@@ -10,8 +10,11 @@ fuzz() {
 	command -v "${FUZZ_CC:-clang}" >/dev/null || skip "clang (libFuzzer) is not installed"
 	make -s -C "$REPO" "build/fuzz/fuzz-$1" >&2
 	mkdir -p corpus tmp
+	dict=http
+	[ "$1" != addr ] || dict=addr
 	TMPDIR=$PWD/tmp run "$REPO/build/fuzz/fuzz-$1" -max_total_time="${FUZZ_SMOKE_SECONDS:-10}" \
-		-print_final_stats=1 corpus "$REPO/tests/fuzz/corpus/$1"
+		-print_final_stats=1 -dict="$REPO/tests/fuzz/$dict.dict" \
+		corpus "$REPO/tests/fuzz/corpus/$1"
 	grep -E 'stat::number_of_executed_units|cov:' <<<"$output" | tail -2
 	[ "$status" -eq 0 ]
 	grep -q 'stat::number_of_executed_units' <<<"$output"

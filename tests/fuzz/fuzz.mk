@@ -2,11 +2,14 @@
 # build/fuzz/; included by the top Makefile (LLHTTP_*, DEPS_* come from
 # there and httpd/httpd.mk; recipes expand them when they run).
 #   make fuzzers                  build every target
-#   make fuzz [FUZZ_SECONDS=60]   run each for FUZZ_SECONDS
+#   make fuzz [FUZZ_SECONDS=60]   run each for FUZZ_SECONDS, one at a time
 #   make fuzz-NAME                one of them (addr, httpd, conn)
+#   make fuzz-corpus              rebuild the seeds from the suite's requests
 # Each target starts from its committed seed corpus tests/fuzz/corpus/NAME
-# and grows build/fuzz/corpus-NAME. tests/04-fuzz.bats runs each briefly
-# in the suite.
+# (tests/fuzz/make-corpus.sh records it from the test suite) and grows
+# build/fuzz/corpus-NAME, with a dictionary (tests/fuzz/http.dict,
+# addr.dict); tests/fuzz/run.sh prints executions and coverage at start
+# and end. tests/04-fuzz.bats runs each briefly in the suite.
 #   fuzz-addr    --listen address parsing (common/addr.c)
 #   fuzz-httpd   request heads and path resolution (the pure httpd parts)
 #   fuzz-conn    whole HTTP connections through the real server code
@@ -41,13 +44,17 @@ $(FUZZ_DIR)/fuzz-conn: $(FUZZ_CONN_SRC) $(wildcard httpd/*.h common/*.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPS_CFLAGS) $(LLHTTP_CFLAGS) -o $@ \
 		$(FUZZ_CONN_SRC) $(LLHTTP_SRC) $(LLHTTP_LIBS) $(DEPS_LIBS) -lm
 
-.PHONY: fuzz fuzzers $(FUZZ_NAMES:%=fuzz-%)
+.PHONY: fuzz fuzzers fuzz-corpus $(FUZZ_NAMES:%=fuzz-%)
 fuzzers: $(FUZZERS)
 
 $(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_DIR)/fuzz-%
-	@mkdir -p $(FUZZ_DIR)/corpus-$*
-	@echo "== fuzz-$* for $(FUZZ_SECONDS) s"
-	$< -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		$(FUZZ_DIR)/corpus-$* tests/fuzz/corpus/$*
+	tests/fuzz/run.sh $* $(FUZZ_SECONDS)
 
-fuzz: $(FUZZ_NAMES:%=fuzz-%)
+# One after the other, whatever -j says: each takes a CPU for its time.
+fuzz: $(FUZZERS)
+	@status=0; for n in $(FUZZ_NAMES); do \
+		tests/fuzz/run.sh $$n $(FUZZ_SECONDS) || status=1; \
+	done; exit $$status
+
+fuzz-corpus:
+	tests/fuzz/make-corpus.sh
