@@ -2,7 +2,8 @@
 # socket-activate-httpd: what does not fit in one write or one read. Large
 # generated bodies that wait for a slow reader, a Connection: close behind
 # a response still going out, a pipelined head cut in two, a client gone
-# in the middle of a response, and the bounds of directory listings. The
+# in the middle of a response, the bounds of directory listings, and what
+# the access log cuts. The
 # server runs on a Unix socket: its send buffer (about 208 KiB) is smaller
 # than these responses, so they always wait for the reader.
 load helpers
@@ -170,4 +171,14 @@ PY
 	wait_for 10 grep -q 'STATUS=0 connections open, 4 total' "$NOTIFY_LOG"
 	[ "$(ls "/proc/$BG_PID/fd" | wc -l)" -eq "$fds" ]
 	stop_server 5
+}
+
+@test "httpd: a User-Agent longer than the access log keeps is cut, and says so with ..." {
+	start_httpd
+	ua=$(printf 'A%.0s' {1..300})
+	[ "$(curl -s -A "$ua" "$URL/hello.txt")" = "hello, world" ]
+	wait_for 5 grep -q '"GET /hello.txt HTTP/1.1" 200' "$(LOG)"
+	line=$(grep '"GET /hello.txt HTTP/1.1" 200' "$(LOG)")
+	echo "$line"
+	[[ "$line" == *" \"$(printf 'A%.0s' {1..155})...\" fd=web "* ]]
 }
