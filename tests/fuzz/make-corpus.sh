@@ -49,7 +49,7 @@ for a in "\$@"; do
 	--no-symlinks) cfg=\$((cfg | 1)) ;;
 	--list-directories) cfg=\$((cfg | 2)) ;;
 	--diagnostics) cfg=\$((cfg | 4)) ;;
-	-d|--debug) cfg=\$((cfg | 8)) ;;
+	-d|--debug|--cache-control|--cache-control=*) cfg=\$((cfg | 8)) ;;
 	--keepalive-timeout=0) cfg=\$((cfg | 16)) ;;
 	esac
 	case \$prev in
