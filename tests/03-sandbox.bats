@@ -93,12 +93,23 @@ sandboxed_lines=(
 	'sandbox-preload: socket AF_UNIX SOCK_SEQPACKET: EPERM'
 	'sandbox-preload: socket AF_UNIX SOCK_DGRAM: ok'
 	'sandbox-preload: connect: EPERM'
-	'sandbox-preload: execve: EPERM'
 )
+
+# has_sandboxed_lines: $output has them all, and the exec refused too,
+# except under valgrind, which answers execve itself (ENOENT for a missing
+# file) before the kernel's filter sees it.
+has_sandboxed_lines() {
+	has_lines "${sandboxed_lines[@]}"
+	if [ -n "${VALGRIND:-}" ]; then
+		note "under valgrind: execve is valgrind's to answer, not checked"
+	else
+		has_lines 'sandbox-preload: execve: EPERM'
+	fi
+}
 
 @test "inside the running echo server: exec, connect and new sockets fail with EPERM; sd_notify's socket works" {
 	preloaded echo
-	has_lines "${sandboxed_lines[@]}"
+	has_sandboxed_lines
 	# Still serving and notifying after the attempts.
 	wait_for 5 grep -q 'STATUS=' "$NOTIFY_LOG"
 	stop_server 5
@@ -106,7 +117,7 @@ sandboxed_lines=(
 
 @test "inside the running httpd: exec, connect and new sockets fail with EPERM; sd_notify's socket works" {
 	preloaded httpd
-	has_lines "${sandboxed_lines[@]}"
+	has_sandboxed_lines
 	stop_server 5
 }
 
@@ -121,6 +132,7 @@ sandboxed_lines=(
 
 @test "a system call of another ABI (x32) kills either sandboxed server with SIGSYS" {
 	[ "$(uname -m)" = x86_64 ] || skip "the x32 ABI is x86-64's; this is $(uname -m)"
+	[ -z "${VALGRIND:-}" ] || skip "under valgrind: x32 system calls are valgrind's to refuse, they never reach the filter"
 	for prog in echo httpd; do
 		preloaded "$prog"
 		kill -USR2 "$BG_PID"
