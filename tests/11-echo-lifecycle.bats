@@ -120,16 +120,22 @@ load helpers
 	[ $((t1 - t0)) -ge 1000 ]
 }
 
-@test "SIGTERM with a connected client: the bytes it already sent come back, exit 0" {
+@test "SIGTERM with a connected client: the bytes the server had accepted come back, exit 0" {
 	port=$(free_port)
 	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
 	run timeout 10 python3 - "$port" "$BG_PID" <<'PY'
-import os, signal, socket, sys, time
+import fcntl, os, signal, socket, struct, sys, termios, time
 port, pid = int(sys.argv[1]), int(sys.argv[2])
 s = socket.create_connection(("127.0.0.1", port))
 s.sendall(b"first\n")
 assert s.recv(100) == b"first\n"
 s.sendall(b"x" * 100000)
+# Accepted: acknowledged by the server's kernel, nothing left unsent
+# here (sendall() returning only means it is in our own send queue).
+deadline = time.monotonic() + 5
+while struct.unpack("i", fcntl.ioctl(s, termios.TIOCOUTQ, b"\0" * 4))[0] > 0:
+    assert time.monotonic() < deadline, "the server took nothing for 5 s"
+    time.sleep(0.01)
 os.kill(pid, signal.SIGTERM)
 got = s.makefile("rb").read()  # until the server closes
 print(len(got))
