@@ -61,13 +61,19 @@ load helpers
 	grep -q 'STOPPING=1' "$NOTIFY_LOG"
 }
 
-@test "STATUS reports live counts at most once a second, and only when they change" {
+# with_watchdog: the server on a TCP port ($port) with WATCHDOG_USEC of
+# 1 s and a notify socket of ours, once it said READY=1.
+with_watchdog() {
 	port=$(free_port)
 	start_notify
-	# The watchdog pings (every 0.5 s) are the server's own clock below.
 	NOTIFY_SOCKET=$NOTIFY_SOCK WATCHDOG_USEC=1000000 bg "$TOOLS/listen-fds.py" \
 		tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
 	wait_for 10 grep -q READY=1 "$NOTIFY_LOG"
+}
+
+@test "STATUS reports live counts at most once a second, and only when they change" {
+	# The watchdog pings (every 0.5 s) are the server's own clock below.
+	with_watchdog
 	updates() { grep 'STATUS=[0-9]* connections open' "$NOTIFY_LOG"; }
 	# Counts that change all the time: one connection after another,
 	# until four updates have come.
@@ -93,11 +99,7 @@ load helpers
 }
 
 @test "WATCHDOG=1 is sent at half of WATCHDOG_USEC" {
-	port=$(free_port)
-	start_notify
-	NOTIFY_SOCKET=$NOTIFY_SOCK WATCHDOG_USEC=1000000 bg "$TOOLS/listen-fds.py" \
-		tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
-	wait_for 10 grep -q READY=1 "$NOTIFY_LOG"
+	with_watchdog
 	wait_for 10 eval '[ "$(grep -c WATCHDOG=1 "$NOTIFY_LOG")" -ge 5 ]'
 	first=$(grep WATCHDOG=1 "$NOTIFY_LOG" | sed -n 1p | cut -d' ' -f1)
 	fifth=$(grep WATCHDOG=1 "$NOTIFY_LOG" | sed -n 5p | cut -d' ' -f1)

@@ -4,9 +4,6 @@
 load helpers
 load fixtures/httpd/helpers
 
-# status_of RAW_OUTPUT: the status code of the first response.
-status_of() { head -1 <<<"$1" | cut -d' ' -f2; }
-
 @test "httpd: traversal attempts get 400 or 404 and never a byte from outside the root" {
 	start_httpd
 	targets=(
@@ -123,9 +120,7 @@ status_of() { head -1 <<<"$1" | cut -d' ' -f2; }
 		'GET /\r\n\r\n'
 	)
 	for h in "${heads[@]}"; do
-		run raw --keep --timeout 3 -- "$h"
-		echo "$h -> status $status: ${lines[0]}"
-		[ "$status" -eq 0 ]	# the server closed
+		answers_and_closes "$h"
 		[ "$(status_of "$output")" = 400 ]
 		[[ "$output" == *$'Connection: close\r'* ]]
 	done

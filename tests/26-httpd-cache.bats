@@ -20,6 +20,16 @@ cached() {
 	[ "$(get "$1")" = "$2" ]
 }
 
+# big_cached: a 300 KB big.bin (too big for memory: the cache keeps it
+# open), served once whole.
+big_cached() {
+	make_site
+	head -c 300000 /dev/urandom >"$WWW/big.bin"
+	start_httpd
+	curl -s -o first.out "$URL/big.bin"
+	cmp first.out "$WWW/big.bin"
+}
+
 @test "cache: a file replaced by rename (the way deploys do it) is served new after the bound" {
 	start_httpd
 	cached hello.txt "hello, world"
@@ -103,11 +113,7 @@ cached() {
 }
 
 @test "cache: a large file (kept open, not in memory) replaced by rename is served new after the bound" {
-	make_site
-	head -c 300000 /dev/urandom >"$WWW/big.bin"
-	start_httpd
-	curl -s -o first.out "$URL/big.bin"
-	cmp first.out "$WWW/big.bin"
+	big_cached
 	head -c 200000 /dev/urandom >"$WWW/.big.tmp"
 	mv "$WWW/.big.tmp" "$WWW/big.bin"
 	sleep "$BOUND"
@@ -163,11 +169,7 @@ cached() {
 }
 
 @test "cache: a large file changed in place is never sent with the validators of the version before" {
-	make_site
-	head -c 300000 /dev/urandom >"$WWW/big.bin"
-	start_httpd
-	curl -s -o first.out "$URL/big.bin"
-	cmp first.out "$WWW/big.bin"
+	big_cached
 	# Same inode, same size: ten bytes rewritten in the middle, at once.
 	printf 'CHANGED!!!' | dd of="$WWW/big.bin" bs=1 seek=150000 conv=notrunc status=none
 	curl -s -D head.out -o second.out "$URL/big.bin"

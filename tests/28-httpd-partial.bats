@@ -44,12 +44,18 @@ if len(body) == length and s.recv(1) == b"":
 PY
 }
 
+# make_files DIR N FORMAT ARGS: N empty files in DIR, named FORMAT % ARGS
+# (Python; i is the file's number).
+make_files() {
+	python3 -c 'import os, sys
+for i in range(int(sys.argv[2])):
+    open(os.path.join(sys.argv[1], sys.argv[3] % eval(sys.argv[4])), "w").close()' "$@"
+}
+
 @test "httpd: a directory listing larger than the socket buffer reaches a slow reader whole" {
 	make_site
 	mkdir "$WWW/many"
-	python3 -c 'import os, sys
-for i in range(3000):
-    open(os.path.join(sys.argv[1], "entry-%05d-%s.txt" % (i, "x" * 100)), "w").close()' "$WWW/many"
+	make_files "$WWW/many" 3000 'entry-%05d-%s.txt' '(i, "x" * 100)'
 	start_unix --list-directories
 	run get /many/
 	echo "$output"
@@ -68,9 +74,7 @@ for i in range(3000):
 @test "httpd: a listing stops at 10000 entries and says so" {
 	make_site
 	mkdir "$WWW/huge"
-	python3 -c 'import os, sys
-for i in range(10001):
-    open(os.path.join(sys.argv[1], "%05d" % i), "w").close()' "$WWW/huge"
+	make_files "$WWW/huge" 10001 '%05d' 'i'
 	start_unix --list-directories
 	body=$(curl -s --unix-socket "$SOCK" http://a/huge/)
 	[ "$(grep -c '<li><a href="[0-9]' <<<"$body")" -eq 10000 ]
@@ -80,9 +84,7 @@ for i in range(10001):
 @test "httpd: a listing stops before 1 MiB and says so" {
 	make_site
 	mkdir "$WWW/long"
-	python3 -c 'import os, sys
-for i in range(2500):
-    open(os.path.join(sys.argv[1], "%05d-%s" % (i, "y" * 240)), "w").close()' "$WWW/long"
+	make_files "$WWW/long" 2500 '%05d-%s' '(i, "y" * 240)'
 	start_unix --list-directories
 	run get /long/
 	read -r st len sum <<<"${lines[0]}"
@@ -149,9 +151,7 @@ PY
 @test "httpd: a client gone in the middle of a large response leaves the server serving, nothing held" {
 	make_site
 	mkdir "$WWW/many"
-	python3 -c 'import os, sys
-for i in range(3000):
-    open(os.path.join(sys.argv[1], "entry-%05d-%s.txt" % (i, "x" * 100)), "w").close()' "$WWW/many"
+	make_files "$WWW/many" 3000 'entry-%05d-%s.txt' '(i, "x" * 100)'
 	start_unix --list-directories --debug
 	fds=$(ls "/proc/$BG_PID/fd" | wc -l)
 	for i in 1 2 3; do
