@@ -315,7 +315,9 @@ cleanup() {
     # Whoever reads our output (or the log) gets all of it before we exit.
     exec >&- 2>&-
     wait "$TEE_PID" 2>/dev/null || true
+    [ "$FINISHED" = 0 ] || cp "$LOG" "$OUT/modes-latest.log" 2>/dev/null || true
 }
+FINISHED=0
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
@@ -1246,12 +1248,14 @@ elif ! gnuplot -e "datafile='$DAT'; outfile='$PNG'; subtitle='$(echo "$STAMP, $K
     PNG=""
 fi
 
-for f in csv summary.csv md guide.md guide.csv dat log; do cp "$BASE.$f" "$OUT/modes-latest.$f" 2>/dev/null || true; done
+for f in csv summary.csv md guide.md guide.csv dat; do cp "$BASE.$f" "$OUT/modes-latest.$f" 2>/dev/null || true; done
 [ -z "$PNG" ] || cp "$PNG" "$OUT/modes-latest.png"
 echo
 cat "$MD"
 echo
-say "results: $RAW, $SUM, $MD, $GMD, $GCSV${PNG:+, $PNG} (and modes-latest.*)"
+say "results: $RAW, $SUM, $MD, $GMD, $GCSV${PNG:+, $PNG}, $LOG (and modes-latest.*)"
 echo
-# The last thing on the terminal: the guide's table, measured.
+# The last thing on the terminal: the guide's table, measured. (The log,
+# all of it, becomes modes-latest.log at exit.)
 cat "$GMD"
+FINISHED=1

@@ -339,8 +339,10 @@ static int run_probe(const char *src, int timeout_ms) {
     struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv); /* bounds connect() too */
     if (connect(fd, (struct sockaddr *)&addr, addrlen) < 0) {
-        status = errno == ECONNREFUSED ? "refused" : errno == EINPROGRESS || errno == ETIMEDOUT ? "no_reply" : "error";
-        err = strerror(errno);
+        int e = errno;
+        status = e == ECONNREFUSED ? "refused" : e == EINPROGRESS || e == ETIMEDOUT ? "no_reply" : "error";
+        /* SO_SNDTIMEO ends a connect() that never completes with EINPROGRESS */
+        err = e == EINPROGRESS ? "connect timed out" : strerror(e);
         goto out;
     }
     struct sockaddr_storage l;
