@@ -549,10 +549,12 @@ if [ $lab_needed = 1 ]; then
             at lab root sh -c 'chmod 666 /dev/net/tun; mkdir -p /tmp/sa-bench && chmod 1777 /tmp/sa-bench' </dev/null
             tar -C "$TMP" -c docroot | at lab root tar -C /tmp/sa-bench -x
             at lab root chmod -R a+rX /tmp/sa-bench/docroot </dev/null
-            # The reference units name :latest: in the lab, that is this run's snapshot.
+            # The reference units run localhost/socket-activate-*:latest: in
+            # the lab, those names are this run's snapshot.
             for w in root user; do
                 at lab "$w" sh -c 'podman tag "$1" "$2" && podman tag "$3" "$4"' sh \
-                    "$ECHO_IMG" "$ECHO_IMAGE" "$HTTPD_IMG" "$HTTPD_IMAGE" </dev/null
+                    "$ECHO_IMG" localhost/socket-activate-echo:latest \
+                    "$HTTPD_IMG" localhost/socket-activate-httpd:latest </dev/null
             done
             LAB_UID=$(at lab user id -u </dev/null)
             LAB_HOME=$(at lab user sh -c 'echo "$HOME"' </dev/null)

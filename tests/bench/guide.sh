@@ -205,7 +205,7 @@ bind_how() { # MODE PORT LINK: what binds the server side to the veth
     case ${HOW[$1]} in
     floor | activate) echo "address: systemd-socket-activate -l $3:$2" ;;
     unit) echo "device: BindToDevice=$(if_of "$1"), ListenStream=0.0.0.0:$2" ;;
-    sysunit) echo "address: ListenStream=$3:$2 (BindToDevice= not tried: no udev in the lab, see tests/bench/units.sh)" ;;
+    sysunit) echo "address: ListenStream=$3:$2 (BindToDevice= cannot start in the lab: no udev)" ;;
     listen)
         case ${NET[$1]} in
         pasta) echo "device: pasta -t 0.0.0.0%$(if_of "$1")/$2:3000" ;;
@@ -246,6 +246,13 @@ port80_busy() { # PROTO: something holds port 80 where the mode listens
     "${NS[@]}" awk -v p=":0050" 'NR > 1 && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' "/proc/net/$1"
 }
 
+# A start failure in the words of whatever failed: without our role
+# prefixes, podman's "Error: " or systemd-socket-activate's wait.
+port80_why() {
+    sed -E 's/^(echo|echo-tcp|echo-udp): //; s/^nothing listens on [^ ]+: /systemd-socket-activate: /;
+        s/^podman run failed: (Error: )?/podman run: /; s/^the server did not start: //' <<<"$1"
+}
+
 probe_port80() {
     local m=$1 proto lim out st sets=("tcp" "udp") set
     if [ "${WHO[$m]}" = root ]; then
@@ -267,7 +274,7 @@ probe_port80() {
         probe_start "$m" port80 80 "$set" || true
         for proto in $set; do
             if [ -n "${UNIT_FAIL[$proto]:-}" ] || { [ -n "$FAIL" ] && [ "${HOW[$m]}" != unit ]; }; then
-                presult "$m" port80 "$proto" "✗" "${UNIT_FAIL[$proto]:-$FAIL} (ip_unprivileged_port_start $lim)"
+                presult "$m" port80 "$proto" "✗" "$(port80_why "${UNIT_FAIL[$proto]:-$FAIL}") (ip_unprivileged_port_start $lim)"
                 continue
             fi
             out=$(client srv probe "$proto:127.0.0.1:80" -w 3000 2>&1 || true)
