@@ -313,8 +313,10 @@ cleanup() {
     [ "$USER_LOADED" = 0 ] || at host user "$PODMAN" image prune -f </dev/null >/dev/null 2>&1 || true
     rm -rf "$TMP"
     # Whoever reads our output (or the log) gets all of it before we exit.
+    # Bounded: when a redirection was active as we died, bash still holds
+    # a copy of the pipe, and tee would wait for it forever.
     exec >&- 2>&-
-    wait "$TEE_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$TEE_PID" 2>/dev/null || break; sleep 0.05; done
     [ "$FINISHED" = 0 ] || cp "$LOG" "$OUT/modes-latest.log" 2>/dev/null || true
 }
 FINISHED=0
@@ -1067,6 +1069,7 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
             echo "    !!! CPUs 0/1 busy with other work before this run ($busy): its numbers are skewed"
             BUSY_RUNS+=" $m/round$ROUND"
             rect "$m" busy "round $ROUND: $busy"
+            rec "$m" busy_rounds 1
         fi
         if setup_mode "$m"; then
             echo "    cold start $(echo "${R[$m:cold_ms]}" | awk '{ print $NF }') ms; server saw client address: $SRC; server CPUs: ${T[$m:srv_cpus]:-?}"

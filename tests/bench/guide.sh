@@ -314,7 +314,11 @@ native_cells() { # MODE
     [ -z "$rp" ] || PF[$m:native:tcp]+="${rb:+, }ping-pong ${rp}×"
     n=$(count "$m" bulk_cut)
     [ "$n" = 0 ] || PF[$m:native:tcp]+="${PF[$m:native:tcp]:+; }bulk cut short in $n of $(count "$m" bulk_tries) rounds"
-    if awk -v a="${rb:-1}" -v b="${rp:-1}" 'BEGIN { exit !(a < 0.95 || b < 0.95) }'; then
+    if [ -n "$(too_noisy "$m")" ]; then
+        # A verdict the figures cannot carry is not given.
+        PR[$m:native:tcp]=n/a
+        PF[$m:native:tcp]+="${PF[$m:native:tcp]:+; }not judged: $(too_noisy "$m")"
+    elif awk -v a="${rb:-1}" -v b="${rp:-1}" 'BEGIN { exit !(a < 0.95 || b < 0.95) }'; then
         PR[$m:native:tcp]="✗" # one ratio under 0.95 decides, whatever is missing
     elif [ -n "$rb" ] && [ -n "$rp" ]; then
         PR[$m:native:tcp]="✔"
@@ -322,7 +326,9 @@ native_cells() { # MODE
         PR[$m:native:tcp]=n/a
         PF[$m:native:tcp]+="${PF[$m:native:tcp]:+; }no $([ -n "$rb" ] || echo "bulk ")$([ -n "$rp" ] || echo "ping-pong ")figure: $(status_of "$m" | sed 's/^ok$/see the notes/')"
     fi
-    if [ -n "$ru" ]; then
+    if [ -n "$ru" ] && [ -n "$(too_noisy "$m" udp_dps)" ]; then
+        PR[$m:native:udp]=n/a PF[$m:native:udp]="${ru}×; not judged: $(too_noisy "$m" udp_dps)"
+    elif [ -n "$ru" ]; then
         PR[$m:native:udp]=$(awk -v a="$ru" 'BEGIN { print (a >= 0.95) ? "✔" : "✗" }')
         PF[$m:native:udp]="${ru}×"
     elif [ "${T[$m:udp]:-}" = "no replies" ]; then
@@ -330,6 +336,28 @@ native_cells() { # MODE
     else
         PR[$m:native:udp]=n/a PF[$m:native:udp]="no UDP figure"
     fi
+}
+
+# Why a ratio to the floor cannot decide a 5% question, if it cannot: the
+# floor or the mode spread by more than NOISE_MAX_SPREAD % over the rounds
+# (a median of numbers that far apart is not good to 5%), or most of their
+# rounds started on CPUs busy with other work. Empty when it can.
+NOISE_MAX_SPREAD=${BENCH_NOISE_MAX_SPREAD:-25}
+too_noisy() { # MODE [METRICS]
+    local m=$1 k x why="" busy tries
+    for k in ${2:-bulk_gbps pp50_rps}; do
+        for x in host "$m"; do
+            [ -n "${SPR[$x:$k]:-}" ] && [ "${SPR[$x:$k]}" -gt "$NOISE_MAX_SPREAD" ] || continue
+            why+="${why:+, }$(label "$x") ${k%%_*} ±${SPR[$x:$k]}%"
+        done
+    done
+    [ -z "$why" ] || why="spread over ${NOISE_MAX_SPREAD}% ($why)"
+    for x in host "$m"; do
+        busy=$(count "$x" busy_rounds) tries=$(count "$x" pp1_rps)
+        [ "$tries" -gt 0 ] && [ $((2 * busy)) -gt "$tries" ] || continue
+        why+="${why:+; }$(label "$x") started on busy CPUs in $busy of $tries rounds"
+    done
+    echo "$why"
 }
 
 claim_of() { # MODE COL: the guide's claim (✔, ✗, -) and its words
@@ -405,7 +433,14 @@ bulk_cut_line() {
 
 guide_report() { # MD CSV
     local md=$1 csv=$2 m col p where
-    for m in "${RUN[@]}"; do native_cells "$m"; done
+    for m in "${RUN[@]}"; do
+        native_cells "$m"
+        if [ "${BENCH_PROBES:-1}" = 0 ]; then
+            for col in srclo srcns bind port80; do
+                for p in tcp udp; do PR[$m:$col:$p]=n/a PF[$m:$col:$p]="not probed (BENCH_PROBES=0)"; done
+            done
+        fi
+    done
     {
         echo "row,mode,where,column,protocol,measured,figure,guide,agrees"
         for m in "${GUIDE_ORDER[@]}"; do
@@ -417,7 +452,8 @@ guide_report() { # MD CSV
                 fi
                 guide_cell "$m" "$col" >/dev/null
                 for p in tcp udp; do
-                    echo "${GUIDE_ROW[$m]//,/;},$m,${LOC[$m]},$col,$p,${PR[$m:$col:$p]:-n/a},${PF[$m:$col:$p]//,/;},$(claim_of "$m" "$col" | cut -d' ' -f1),$AGREE"
+                    local f=${PF[$m:$col:$p]:-not measured}
+                    echo "${GUIDE_ROW[$m]//,/;},$m,${LOC[$m]},$col,$p,${PR[$m:$col:$p]:-n/a},${f//,/;},$(claim_of "$m" "$col" | cut -d' ' -f1),$AGREE"
                 done
             done
         done
