@@ -613,10 +613,12 @@ for m in "${MODES[@]}"; do [ -n "${SKIP[$m]:-}" ] || RUN+=("$m"); done
 RAW=$BASE.csv
 echo "round,mode,metric,value" >"$RAW"
 declare -A R   # R[mode:metric]="v1 v2 ..." (one per round)
+declare -A RR  # RR[mode:metric:round]=v (the same, by round)
 declare -A T   # T[mode:metric]=text (last round's)
 ROUND=0
 rec() { # MODE METRIC VALUE
     R[$1:$2]+=" $3"
+    RR[$1:$2:$ROUND]=$3
     echo "$ROUND,$1,$2,$3" >>"$RAW"
 }
 rect() { # MODE KEY TEXT: text results (the last round's wins; differences noted)
