@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # bench-modes.sh: the same server images behind each way of getting traffic
-# into a container, on loopback, measured the same way: socket activation
-# (on the host, and into podman --network=none, rootful and rootless),
-# rootless pasta, rootless slirp4netns with either port handler, the
-# rootful bridge network, and --network=host. Numbers only: nothing here
-# passes or fails; a mode this machine cannot run is listed as skipped,
-# with the reason.
+# into a container, measured the same way, and the rootless networking
+# guide's overview table measured row by row (tests/bench/guide.sh): socket
+# activation (on the host with systemd-socket-activate, and in the Debian 13
+# lab through a real user manager and a system service with User=), pasta,
+# pasta with a custom network (also with -o mtu=65520), socket activation
+# combined with that custom network, slirp4netns with either port handler,
+# the host network, and the rootful bridge. Numbers and observations only:
+# nothing here passes or fails; a mode this machine cannot run is listed as
+# skipped, with the reason.
 #
 #   tests/bench/bench-modes.sh          (make bench; make bench-quick)
 #
@@ -15,20 +18,35 @@
 #                      nobody (the floor every other mode is compared to)
 #   none-root          systemd-socket-activate ... podman run --network=none (root)
 #   none-rootless      the same as an unprivileged user (BENCH_USER)
-#   pasta              rootless podman run --network=pasta -p 127.0.0.1:P:3000,
-#                      the server binds its own socket (--listen); needs
-#                      podman >= 4.4: when the host's is older, it runs in
-#                      the Debian 13 lab of tests/lab/lab.sh (podman 5, passt)
+#   user-service       lab: the reference units of systemd/ in the lab user's
+#                      systemd --user: echo.socket, echo-udp.socket and
+#                      httpd.socket activate the Quadlet echo.container and
+#                      httpd.container (Network=none)
+#   system-service     lab: the system manager binds, a service with User=
+#                      runs the user's rootless container: httpd-system@.socket
+#                      and .service (port 80) and their echo twin (generated
+#                      from httpd-system@.service, the echo image)
+#   act-pasta-net      lab: user-service with the containers on a rootless
+#                      custom network (Network=sa-bench-net): activation for
+#                      the inbound sockets, the network for everything else
+#   pasta              rootless --network=pasta -p 127.0.0.1:P:3000, the server
+#                      binds its own socket (--listen)
+#   pasta-net          rootless custom network (podman network create
+#                      sa-bench-net; podman 5 runs it behind pasta), -p
+#   pasta-net-mtu      the same on a network created with -o mtu=65520
 #   slirp-rootlesskit  rootless --network=slirp4netns -p (port_handler=rootlesskit,
-#                      podman's default for rootless)
+#                      podman's default for rootless slirp4netns)
 #   slirp-slirp4netns  rootless --network=slirp4netns:port_handler=slirp4netns -p
+#   hostnet            rootless --network=host, the server binds 127.0.0.1:P
 #   bridge             rootful --network=bridge -p (podman's default network)
-#   hostnet            rootful --network=host, the server binds 127.0.0.1:P
-#   lab-none           only when pasta runs in the lab: none-rootless there,
-#                      the control that tells the lab's own cost from pasta's
+# "lab" modes run in the Debian 13 lab of tests/lab/lab.sh (systemd 257 as
+# PID 1, podman 5, Quadlet, passt); pasta and the pasta-net modes run there
+# too when the host's podman is too old (pasta: 4.4; custom networks behind
+# pasta: 5.0).
 #
 # Measured in each mode, each round (client: build/bench/echo-load, wrk):
-#   echo TCP bulk throughput (one stream, BENCH_BULK_BYTES through the echo)
+#   echo TCP bulk throughput (one stream, BENCH_BULK_BYTES through the echo);
+#   streams cut short are counted (the pasta fault, see BENCHMARKS.md)
 #   64-byte TCP ping-pong round trips/s with 1 and 50 connections, p50/p99
 #   UDP echo datagrams/s, 50 sockets, 64 bytes (where the mode carries UDP)
 #   HTTP requests/s for a 612-byte file, MB/s for a 1 MiB file (wrk, 50
@@ -38,6 +56,12 @@
 #   byte (modes where the server must bind its own socket)
 #   whether the server saw the client's real address and port (httpd
 #   --diagnostics page, curl from a known local port)
+# Probed once per mode (tests/bench/guide.sh), for the guide's table:
+#   the source address the echo server logs for a loopback client bound to
+#   127.0.0.2 and for a client in a network namespace of our own (veth);
+#   binding to one device or address, with a connection to another local
+#   address refused; port 80 as the rootless user with
+#   net.ipv4.ip_unprivileged_port_start unchanged; TCP and UDP each.
 # Rounds are interleaved: every round runs every mode (each round starting
 # one mode later), so drift of a shared machine hits all modes alike; the
 # report gives the median, the spread ((max-min)/median) and the ratio to
@@ -51,9 +75,14 @@
 # nothing for the activation modes; they are passed everywhere alike.
 #
 # Pinning: the server side (systemd-socket-activate, podman, conmon, the
-# container, and pasta/slirp4netns/rootlessport, which inherit it) on CPU
-# 0, the load generators on CPU 1; the table shows each server's affinity
-# as read back from the kernel. BENCH_NOPIN=1 turns that off.
+# container; the services of the lab's managers through CPUAffinity=) on
+# CPU 0, the load generators on CPU 1; the table shows each server's
+# affinity as read back from the kernel. BENCH_NOPIN=1 turns that off.
+#
+# Traffic: every load and probe goes to loopback addresses (127.0.0.0/8) or
+# to the veth addresses of the namespaces created here (198.18.0.0/15, the
+# benchmarking range; see netns_up), never to an address that could leave
+# the machine; every client is bounded in time.
 #
 # Env:
 #   BENCH_QUICK=1       smoke run: 1 round, 1 s per timed test, 64 MiB bulk
@@ -66,16 +95,20 @@
 #   BENCH_QUIET_WAIT    seconds to wait for CPUs 0 and 1 to be idle before
 #                       each mode (default 20; quick 3); busy runs are flagged
 #   BENCH_NOPIN=1       no taskset pinning
-#   BENCH_LAB=0         never start the Debian 13 lab (pasta is then skipped
-#                       on hosts with podman < 4.4)
+#   BENCH_HELPER_CPUS   where podman and the port forwarders of the listen
+#                       modes run: all (default), or a CPU list
+#   BENCH_LAB=0         never start the Debian 13 lab (its modes are skipped)
+#   BENCH_NETNS=0       no network namespace of our own: the netns-client and
+#                       binding columns of the guide table say so
+#   BENCH_PROBES=0      no guide-table probes (numbers only)
 #   BENCH_USER          rootless user (default sa-bench; tests/bench/deps-modes.sh
 #                       creates it)
 #   ECHO_IMAGE, HTTPD_IMAGE  (default localhost/socket-activate-{echo,httpd}:latest;
 #                       built with tools/images.mk when missing)
 #   PODMAN, CONTAINERS_CONF (default: tools/deps-images.sh --conf, the test
 #                       configuration with runc and the ulimits these hosts need)
-# Results: $BENCH_OUT/modes-STAMP.{csv,summary.csv,md,png,log} and
-# modes-latest.* copies. Traffic stays on 127.0.0.1.
+# Results: $BENCH_OUT/modes-STAMP.{csv,summary.csv,md,guide.md,guide.csv,png,log}
+# and modes-latest.* copies.
 set -euo pipefail
 cd "$(dirname "$0")/../.." # repo root
 REPO=$(pwd)
@@ -99,29 +132,43 @@ PP_CONNS=50 UDP_SOCKS=50 WRK_CONNS=50
 ECHO_ARGS=(--udp-rate-limit 0 --udp-global-rate-limit 0)
 HTTPD_ARGS=(--root /bench --no-access-log --diagnostics)
 
-ALL_MODES=(host none-root none-rootless pasta slirp-rootlesskit slirp-slirp4netns bridge hostnet lab-none)
+ALL_MODES=(host none-root none-rootless user-service system-service act-pasta-net
+    pasta pasta-net pasta-net-mtu slirp-rootlesskit slirp-slirp4netns hostnet bridge)
 declare -A DESC=(
     [host]="socket activation on the host, no container (floor)"
-    [none-root]="socket activation into podman --network=none, rootful"
-    [none-rootless]="socket activation into podman --network=none, rootless"
+    [none-root]="systemd-socket-activate + podman run --network=none, rootful"
+    [none-rootless]="systemd-socket-activate + podman run --network=none, rootless"
+    [user-service]="user manager: echo.socket, httpd.socket + Quadlet echo.container, httpd.container (Network=none)"
+    [system-service]="system manager, User=: httpd-system@.socket/.service and an echo twin, rootless containers"
+    [act-pasta-net]="user manager: the same sockets, Quadlet containers on a rootless custom network"
     [pasta]="rootless --network=pasta, -p, server --listen"
+    [pasta-net]="rootless custom network (podman network create), -p, server --listen"
+    [pasta-net-mtu]="rootless custom network created with -o mtu=65520, -p, server --listen"
     [slirp-rootlesskit]="rootless --network=slirp4netns, -p, port_handler=rootlesskit"
     [slirp-slirp4netns]="rootless --network=slirp4netns, -p, port_handler=slirp4netns"
+    [hostnet]="rootless --network=host, server --listen"
     [bridge]="rootful --network=bridge, -p"
-    [hostnet]="rootful --network=host, server --listen"
-    [lab-none]="control: socket activation into --network=none, rootless, in the lab"
 )
-# Where (host|lab), as whom (root|user), how (floor|activate|listen), network.
-declare -A LOC=([host]=host [none-root]=host [none-rootless]=host [pasta]=host
-    [slirp-rootlesskit]=host [slirp-slirp4netns]=host [bridge]=host [hostnet]=host [lab-none]=lab)
-declare -A WHO=([host]=root [none-root]=root [none-rootless]=user [pasta]=user
-    [slirp-rootlesskit]=user [slirp-slirp4netns]=user [bridge]=root [hostnet]=root [lab-none]=user)
-declare -A HOW=([host]=floor [none-root]=activate [none-rootless]=activate [pasta]=listen
-    [slirp-rootlesskit]=listen [slirp-slirp4netns]=listen [bridge]=listen [hostnet]=listen [lab-none]=activate)
-declare -A NET=([none-root]=none [none-rootless]=none [pasta]=pasta
+# Where (host|lab), as whom podman runs (root|user), how the server gets its
+# sockets (floor|activate|unit|sysunit|listen), and podman's network.
+declare -A LOC=([host]=host [none-root]=host [none-rootless]=host [user-service]=lab
+    [system-service]=lab [act-pasta-net]=lab [pasta]=host [pasta-net]=host [pasta-net-mtu]=host
+    [slirp-rootlesskit]=host [slirp-slirp4netns]=host [hostnet]=host [bridge]=host)
+declare -A WHO=([host]=root [none-root]=root [none-rootless]=user [user-service]=user
+    [system-service]=user [act-pasta-net]=user [pasta]=user [pasta-net]=user [pasta-net-mtu]=user
+    [slirp-rootlesskit]=user [slirp-slirp4netns]=user [hostnet]=user [bridge]=root)
+declare -A HOW=([host]=floor [none-root]=activate [none-rootless]=activate [user-service]=unit
+    [system-service]=sysunit [act-pasta-net]=unit [pasta]=listen [pasta-net]=listen
+    [pasta-net-mtu]=listen [slirp-rootlesskit]=listen [slirp-slirp4netns]=listen
+    [hostnet]=listen [bridge]=listen)
+declare -A NET=([host]="" [none-root]=none [none-rootless]=none [user-service]=none
+    [system-service]=none [act-pasta-net]=sa-bench-net [pasta]=pasta [pasta-net]=sa-bench-net
+    [pasta-net-mtu]=sa-bench-net-mtu
     [slirp-rootlesskit]=slirp4netns:port_handler=rootlesskit
     [slirp-slirp4netns]=slirp4netns:port_handler=slirp4netns
-    [bridge]=bridge [hostnet]=host [lab-none]=none)
+    [hostnet]=host [bridge]=bridge)
+# podman network create options of the custom networks.
+declare -A NET_OPTS=([sa-bench-net]="" [sa-bench-net-mtu]="-o mtu=65520")
 declare -A SKIP=()
 
 mkdir -p "$OUT"
@@ -129,6 +176,7 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 BASE=$OUT/modes-$STAMP
 LOG=$BASE.log
 exec > >(tee "$LOG") 2>&1
+TEE_PID=$!
 
 say() { echo "bench-modes: $*"; }
 die() { echo "bench-modes: $*" >&2; exit 1; }
@@ -151,7 +199,7 @@ PIN_HELPER=()
 if [ ${#PIN_SRV[@]} -gt 0 ] && [ "$HELPER_CPUS" != all ]; then PIN_HELPER=(taskset -c "$HELPER_CPUS"); fi
 if [ ${#PIN_SRV[@]} -gt 0 ]; then
     if [ "$HELPER_CPUS" = all ]; then h="not pinned (any CPU)"; else h="on CPU $HELPER_CPUS"; fi
-    PINNING="servers pinned to CPU 0, load generators to CPU 1 (taskset); port forwarders (pasta, slirp4netns, rootlessport) $h"
+    PINNING="servers pinned to CPU 0, load generators to CPU 1 (taskset; CPUAffinity= for the lab's units); port forwarders (pasta, slirp4netns, rootlessport) $h"
 fi
 TMP=$(mktemp -d /tmp/sa-bench-modes.XXXXXX)
 chmod 755 "$TMP"
@@ -159,6 +207,7 @@ LAB="" LAB_PID=""
 BGS=()       # background activators: "loc:who:pid"
 CTRS=()      # containers to remove at exit: "loc:who:name"
 TAGGED=()    # snapshot tags to remove at exit
+HOST_NETS=() # custom networks created on the host (as the benchmark user)
 USER_LOADED=0
 ECHO_IMG="" HTTPD_IMG=""
 
@@ -210,12 +259,13 @@ bg_at() {
     BGS+=("$BG_ID")
 }
 
-bg_log() { # BG LOG: the last lines of a background command's output
+bg_cat() { # BG LOG: a background command's output so far
     case $1 in
-    host:*) tail -n 8 "$TMP/$2" 2>/dev/null ;;
-    lab:*) at lab root tail -n 8 "/tmp/sa-bench/$2" </dev/null 2>/dev/null ;;
+    host:*) cat "$TMP/$2" 2>/dev/null ;;
+    lab:*) at lab root cat "/tmp/sa-bench/$2" </dev/null 2>/dev/null ;;
     esac
 }
+bg_log() { bg_cat "$@" | tail -n 8; }
 
 bg_alive() {
     local loc=${1%%:*} pid=${1##*:}
@@ -247,10 +297,13 @@ ctr_rm() { # loc:who:name
 }
 
 cleanup() {
-    local b c t
+    local b c t n
     for b in "${BGS[@]}"; do bg_stop "$b"; done
     for c in "${CTRS[@]}"; do ctr_rm "$c"; done
+    for n in "${HOST_NETS[@]}"; do at host user "$PODMAN" network rm -f "$n" </dev/null >/dev/null 2>&1 || true; done
+    # The lab goes with everything in it (its units, networks, veth end).
     [ -z "$LAB" ] || "$LAB_SH" stop "$LAB" >/dev/null 2>&1 || true
+    netns_down
     # Only our snapshot names (podman untag IMAGE alone would drop every name).
     for t in "${TAGGED[@]}"; do
         "$PODMAN" untag "$t" "$t" >/dev/null 2>&1 || true
@@ -259,9 +312,92 @@ cleanup() {
     # The benchmark user's storage holds nothing else: drop what is now unnamed.
     [ "$USER_LOADED" = 0 ] || at host user "$PODMAN" image prune -f </dev/null >/dev/null 2>&1 || true
     rm -rf "$TMP"
+    # Whoever reads our output (or the log) gets all of it before we exit.
+    # Bounded: when a redirection was active as we died, bash still holds
+    # a copy of the pipe, and tee would wait for it forever.
+    exec >&- 2>&-
+    for _ in $(seq 50); do kill -0 "$TEE_PID" 2>/dev/null || break; sleep 0.05; done
+    [ "$FINISHED" = 0 ] || cp "$LOG" "$OUT/modes-latest.log" 2>/dev/null || true
 }
+FINISHED=0
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
+
+# ---- a client in a network namespace of our own ------------------------------
+# The guide's "source address preserved" is about clients on the network;
+# a loopback client is a special case. So a client namespace is created
+# here and linked by veth pairs to the namespace where each mode's server
+# side listens: the host's, and the lab's. Addresses come from
+# 198.18.0.0/15 (RFC 2544, benchmarking): 198.18.N.0/30 host <-> client,
+# 198.19.N.0/30 lab <-> client. Nothing routes beyond: the client namespace
+# has no default route and does not forward, so no packet can leave the
+# machine. The lab's end also becomes the lab's default route (a dead end,
+# into the client namespace): on a real host pasta copies the address and
+# routes of the interface with the default route, and without one the lab's
+# pasta would run on a made-up link-local address.
+CLINS="" NETNS_WHY=""
+HOST_IF=sab$$h CLI_HOST_IF=sab$$c LAB_IF=sab$$l CLI_LAB_IF=sab$$m
+HOST_LINK="" CLI_HOST="" LAB_LINK="" CLI_LAB="" LAB_NETNS=0
+NSC=()
+nsc() { nsenter --net="/run/netns/$CLINS" "$@"; }
+quiet_if() { # NSENTER-PREFIX... IF: no IPv6 (no router solicitations), up
+    local ifname=${*: -1}
+    "${@:1:$#-1}" sysctl -qw "net.ipv6.conf.$ifname.disable_ipv6=1" 2>/dev/null || true
+    "${@:1:$#-1}" ip link set "$ifname" up
+}
+netns_up() { # the client namespace and its link to the host
+    local n
+    if [ "${BENCH_NETNS:-1}" = 0 ]; then NETNS_WHY="BENCH_NETNS=0"; return 0; fi
+    command -v ip >/dev/null || { NETNS_WHY="no ip command (apt-get install iproute2)"; return 0; }
+    # Namespaces of earlier runs killed before their cleanup.
+    for n in $(ip netns list 2>/dev/null | awk '/^sa-bench-ns-[0-9]+/ { print $1 }'); do
+        kill -0 "${n##*-}" 2>/dev/null || ip netns del "$n" 2>/dev/null || true
+    done
+    # A /30 no address of this host is in yet.
+    for ((i = 0; i < 250; i++)); do
+        n=$((($$ + i) % 250 + 2))
+        ip -4 -o addr show | grep -Eq " 198\.1[89]\.$n\." || break
+    done
+    HOST_LINK=198.18.$n.1 CLI_HOST=198.18.$n.2 LAB_LINK=198.19.$n.1 CLI_LAB=198.19.$n.2
+    CLINS=sa-bench-ns-$$
+    if ! out=$(ip netns add "$CLINS" 2>&1); then
+        NETNS_WHY="cannot create a network namespace: $out"
+        CLINS=""
+        return 0
+    fi
+    NSC=(nsenter --net="/run/netns/$CLINS")
+    if ! out=$( {
+        ip link add "$HOST_IF" type veth peer name "$CLI_HOST_IF" netns "$CLINS" &&
+            ip addr add "$HOST_LINK/30" dev "$HOST_IF" && quiet_if "$HOST_IF" &&
+            nsc ip addr add "$CLI_HOST/30" dev "$CLI_HOST_IF" && quiet_if nsc "$CLI_HOST_IF" &&
+            nsc ip link set lo up && nsc sysctl -qw net.ipv4.ip_forward=0
+    } 2>&1); then
+        NETNS_WHY="veth to the client namespace failed: $(echo "$out" | tail -1)"
+        netns_down
+    fi
+}
+netns_lab() { # the lab's link to the client namespace
+    [ -n "$CLINS" ] || return 0
+    if ! out=$( {
+        ip link add "$LAB_IF" type veth peer name "$CLI_LAB_IF" netns "$CLINS" &&
+            ip link set "$LAB_IF" netns "$LAB_PID" &&
+            nsenter -t "$LAB_PID" -n ip addr add "$LAB_LINK/30" dev "$LAB_IF" &&
+            quiet_if nsenter -t "$LAB_PID" -n "$LAB_IF" &&
+            nsenter -t "$LAB_PID" -n ip route add default via "$CLI_LAB" &&
+            nsc ip addr add "$CLI_LAB/30" dev "$CLI_LAB_IF" && quiet_if nsc "$CLI_LAB_IF"
+    } 2>&1); then
+        say "no client namespace link to the lab: $(echo "$out" | tail -1)"
+        LAB_NETNS=0
+    else
+        LAB_NETNS=1
+    fi
+}
+netns_down() {
+    [ -z "$CLINS" ] || ip netns del "$CLINS" 2>/dev/null || true
+    # Deleting the namespace deletes the veth ends in it, and with them the pairs.
+    ip link del "$HOST_IF" 2>/dev/null || true
+    CLINS="" NSC=()
+}
 
 # ---- what this machine can run --------------------------------------------
 need_user_skip() {
@@ -333,10 +469,22 @@ if has_mode host && [ -z "${SKIP[host]:-}" ]; then
     fi
 fi
 
+# pasta on the host needs podman >= 4.4 and passt; a custom network behind
+# pasta (rootless netns) podman >= 5.0. Else they run in the trixie lab.
+for m in pasta pasta-net pasta-net-mtu; do
+    need=4.4
+    [ "$m" = pasta ] || need=5.0
+    if version_ge "$HOST_PODMAN_VERSION" "$need" && command -v pasta >/dev/null; then
+        continue
+    fi
+    LOC[$m]=lab
+done
+
 # Rootless on the host: the user, its copies of the images, /dev/net/tun.
-USER_MODES=(none-rootless slirp-rootlesskit slirp-slirp4netns)
 host_user_needed=0
-for m in "${USER_MODES[@]}" pasta; do has_mode "$m" && [ -z "${SKIP[$m]:-}" ] && host_user_needed=1; done
+for m in "${MODES[@]}"; do
+    [ "${LOC[$m]}:${WHO[$m]}" = host:user ] && [ -z "${SKIP[$m]:-}" ] && host_user_needed=1
+done
 if [ $host_user_needed = 1 ]; then
     why=$(need_user_skip)
     if [ -z "$why" ]; then
@@ -349,7 +497,9 @@ if [ $host_user_needed = 1 ]; then
         done
     fi
     if [ -n "$why" ]; then
-        for m in "${USER_MODES[@]}" pasta; do [ -n "${SKIP[$m]:-}" ] || SKIP[$m]=$why; done
+        for m in "${MODES[@]}"; do
+            [ "${LOC[$m]}:${WHO[$m]}" != host:user ] || [ -n "${SKIP[$m]:-}" ] || SKIP[$m]=$why
+        done
     fi
 fi
 for m in slirp-rootlesskit slirp-slirp4netns; do
@@ -363,27 +513,25 @@ done
 if has_mode bridge && [ -z "${SKIP[bridge]:-}" ] && ! command -v iptables >/dev/null; then
     SKIP[bridge]="iptables is missing: podman's bridge port forwarding needs it (tests/bench/deps-modes.sh)"
 fi
+[ "$(id -u)" != 0 ] || netns_up
 
-# pasta: on the host with podman >= 4.4 and passt; else in the trixie lab.
-PASTA_IN_LAB=0
-if has_mode pasta && [ -z "${SKIP[pasta]:-}" ]; then
-    if version_ge "$HOST_PODMAN_VERSION" 4.4 && command -v pasta >/dev/null; then
-        :
-    elif [ "${BENCH_LAB:-1}" = 0 ]; then
-        SKIP[pasta]="podman $HOST_PODMAN_VERSION here has no pasta (needs >= 4.4) and BENCH_LAB=0 forbids the Debian 13 lab"
-    else
-        PASTA_IN_LAB=1 LOC[pasta]=lab
-    fi
-fi
-if has_mode lab-none && [ -z "${SKIP[lab-none]:-}" ] && [ $PASTA_IN_LAB = 0 ]; then
-    SKIP[lab-none]="pasta runs on the host here, so the lab control is not needed"
+# The lab: systemd 257 as PID 1 (user manager, system manager, Quadlet),
+# podman 5.4, passt. The unit modes always run there: a benchmark has no
+# business installing units into the host's own managers (and these hosts
+# have no systemd as PID 1).
+if [ "${BENCH_LAB:-1}" = 0 ]; then
+    for m in "${MODES[@]}"; do
+        [ "${LOC[$m]}" = lab ] && [ -z "${SKIP[$m]:-}" ] &&
+            SKIP[$m]="needs the Debian 13 lab (podman $HOST_PODMAN_VERSION here$([ "${HOW[$m]}" = listen ] || echo "; a real user or system manager and Quadlet")), which BENCH_LAB=0 forbids"
+    done
 fi
 lab_needed=0
 for m in "${MODES[@]}"; do [ "${LOC[$m]}" = lab ] && [ -z "${SKIP[$m]:-}" ] && lab_needed=1; done
+LAB_UID="" LAB_HOME="" PASST_VERSION=""
 if [ $lab_needed = 1 ]; then
     why=""
     if ! "$LAB_SH" cached trixie && ! command -v debootstrap >/dev/null; then
-        why="podman $HOST_PODMAN_VERSION has no pasta (needs >= 4.4), and there is no cached trixie lab nor debootstrap to build one (tests/bench/deps-modes.sh)"
+        why="needs the Debian 13 lab (podman $HOST_PODMAN_VERSION here), and there is no cached trixie lab nor debootstrap to build one (tests/bench/deps-modes.sh)"
     else
         # Labs of earlier runs killed before their cleanup.
         for old in $("$PODMAN" ps -a --format '{{.Names}}' | grep '^sa-bench-lab-[0-9]*$' || true); do
@@ -391,7 +539,7 @@ if [ $lab_needed = 1 ]; then
         done
         LAB=sa-bench-lab-$$
         t0=$SECONDS
-        "$LAB_SH" cached trixie || say "building the Debian 13 lab image (debootstrap, 1.5-3 min, once)"
+        "$LAB_SH" cached trixie || say "building the Debian 13 lab image (debootstrap, 1-3 min, once)"
         if ! "$LAB_SH" start trixie "$LAB" >"$TMP/lab.log" 2>&1; then
             why="the Debian 13 lab did not start: $(tail -1 "$TMP/lab.log")"
         elif ! "$LAB_SH" load "$LAB" "$ECHO_IMG" "$HTTPD_IMG" >>"$TMP/lab.log" 2>&1; then
@@ -403,7 +551,19 @@ if [ $lab_needed = 1 ]; then
             at lab root sh -c 'chmod 666 /dev/net/tun; mkdir -p /tmp/sa-bench && chmod 1777 /tmp/sa-bench' </dev/null
             tar -C "$TMP" -c docroot | at lab root tar -C /tmp/sa-bench -x
             at lab root chmod -R a+rX /tmp/sa-bench/docroot </dev/null
-            LAB_VERSIONS=$(at lab user sh -c 'podman --version; pasta --version 2>/dev/null | head -1; systemctl --version | head -1' </dev/null | tr '\n' ';' | sed 's/;$//')
+            # The reference units run localhost/socket-activate-*:latest: in
+            # the lab, those names are this run's snapshot.
+            for w in root user; do
+                at lab "$w" sh -c 'podman tag "$1" "$2" && podman tag "$3" "$4"' sh \
+                    "$ECHO_IMG" localhost/socket-activate-echo:latest \
+                    "$HTTPD_IMG" localhost/socket-activate-httpd:latest </dev/null
+            done
+            LAB_UID=$(at lab user id -u </dev/null)
+            LAB_HOME=$(at lab user sh -c 'echo "$HOME"' </dev/null)
+            LAB_VERSIONS=$(at lab user sh -c 'podman --version; systemctl --version | head -1' </dev/null | tr '\n' ';' | sed 's/;$//')
+            PASST_VERSION=$(at lab root dpkg-query -W -f '${Version}' passt </dev/null 2>/dev/null || true)
+            LAB_VERSIONS+="; passt $PASST_VERSION"
+            netns_lab
             say "lab $LAB up in $((SECONDS - t0)) s: $LAB_VERSIONS"
         fi
     fi
@@ -411,6 +571,38 @@ if [ $lab_needed = 1 ]; then
         for m in "${MODES[@]}"; do [ "${LOC[$m]}" = lab ] && [ -z "${SKIP[$m]:-}" ] && SKIP[$m]=$why; done
         [ -z "$LAB" ] || "$LAB_SH" stop "$LAB" >/dev/null 2>&1 || true
         LAB=""
+    fi
+fi
+if [ -z "$PASST_VERSION" ] && command -v pasta >/dev/null; then
+    PASST_VERSION=$(dpkg-query -W -f '${Version}' passt 2>/dev/null || pasta --version | head -1)
+fi
+
+# The custom networks, where their modes run.
+for m in "${MODES[@]}"; do
+    n=${NET[$m]}
+    [ -n "$n" ] && [ -n "${NET_OPTS[$n]+set}" ] && [ -z "${SKIP[$m]:-}" ] || continue
+    # shellcheck disable=SC2086 # the options are words
+    if at "${LOC[$m]}" user "$PODMAN" network exists "$n" </dev/null 2>/dev/null; then
+        continue
+    elif out=$(at "${LOC[$m]}" user "$PODMAN" network create ${NET_OPTS[$n]} "$n" </dev/null 2>&1); then
+        [ "${LOC[$m]}" = lab ] || HOST_NETS+=("$n")
+    else
+        SKIP[$m]="podman network create ${NET_OPTS[$n]:+${NET_OPTS[$n]} }$n failed: $(echo "$out" | tail -1)"
+    fi
+done
+
+# The unit modes: the reference units, installed as users install them.
+unit_modes=0
+for m in "${MODES[@]}"; do
+    case ${HOW[$m]} in unit | sysunit) [ -n "${SKIP[$m]:-}" ] || unit_modes=1 ;; esac
+done
+if [ $unit_modes = 1 ]; then
+    # shellcheck source=tests/bench/units.sh
+    . tests/bench/units.sh
+    if ! out=$(units_install 2>&1); then
+        for m in "${MODES[@]}"; do
+            case ${HOW[$m]} in unit | sysunit) [ -n "${SKIP[$m]:-}" ] || SKIP[$m]="installing the units in the lab failed: $(echo "$out" | tail -1)" ;; esac
+        done
     fi
 fi
 
@@ -421,9 +613,12 @@ for m in "${MODES[@]}"; do [ -n "${SKIP[$m]:-}" ] || RUN+=("$m"); done
 RAW=$BASE.csv
 echo "round,mode,metric,value" >"$RAW"
 declare -A R   # R[mode:metric]="v1 v2 ..." (one per round)
+declare -A RR  # RR[mode:metric:round]=v (the same, by round)
 declare -A T   # T[mode:metric]=text (last round's)
+ROUND=0
 rec() { # MODE METRIC VALUE
     R[$1:$2]+=" $3"
+    RR[$1:$2:$ROUND]=$3
     echo "$ROUND,$1,$2,$3" >>"$RAW"
 }
 rect() { # MODE KEY TEXT: text results (the last round's wins; differences noted)
@@ -445,7 +640,7 @@ set_client() {
     CLI=("${NS[@]}" "${PIN_CLI[@]}")
 }
 
-free_port() { # a port free for TCP and UDP on 127.0.0.1 where the mode runs
+free_port() { # a port free for TCP and UDP where the mode runs
     local p hex
     while :; do
         p=$("${NS[@]}" "$LOAD" freeport tcp)
@@ -454,11 +649,18 @@ free_port() { # a port free for TCP and UDP on 127.0.0.1 where the mode runs
     done
 }
 
-wait_bound() { # PROTO PORT
+hexaddr() { # IPv4 address -> the hex form of /proc/net/tcp
+    local a b c d
+    IFS=. read -r a b c d <<<"$1"
+    printf '%02X%02X%02X%02X' "$d" "$c" "$b" "$a"
+}
+
+wait_bound() { # PROTO PORT [ADDR] [BG]: until something is bound there (BG: give up when it died)
     local hex
-    hex=$(printf '0100007F:%04X' "$2")
+    hex=$(hexaddr "${3:-127.0.0.1}"):$(printf '%04X' "$2")
     for _ in $(seq 200); do
         "${NS[@]}" grep -q " $hex " "/proc/net/$1" && return 0
+        [ -z "${4:-}" ] || bg_alive "$4" || return 1
         sleep 0.05
     done
     return 1
@@ -482,7 +684,8 @@ check_source() {
     lp=$((40000 + RANDOM % 20000))
     out=$("${CLI[@]}" curl -sS -m 20 --local-port "$lp-$((lp + 50))" -w '\nLOCAL %{local_ip}:%{local_port}\n' \
         "http://127.0.0.1:$port/.well-known/socket-activate" 2>&1) || { SRC="no answer: $(echo "$out" | tail -1)"; return 1; }
-    seen=$(echo "$out" | sed -n 's/^client address: *//p')
+    # A dual-stack socket reports an IPv4 client as ::ffff:a.b.c.d.
+    seen=$(echo "$out" | sed -n 's/^client address: *//p' | sed -E 's/^\[::ffff:([0-9.]+)\]/\1/')
     mine=$(echo "$out" | sed -n 's/^LOCAL //p')
     if [ -z "$seen" ]; then SRC="no diagnostic page"; return 1; fi
     # Address and port must both be the client's; the port is reported
@@ -510,17 +713,53 @@ server_cpus() { # MODE CONTAINER-NAME|pid:PID
     fi
 }
 
+# Where a mode's server side meets the client namespace: its veth address
+# and interface (empty without the namespace).
+link_of() {
+    if [ "${LOC[$1]}" = lab ]; then
+        [ "$LAB_NETNS" = 1 ] && echo "$LAB_LINK"
+    else
+        [ -n "$CLINS" ] && echo "$HOST_LINK"
+    fi
+    return 0
+}
+if_of() { if [ "${LOC[$1]}" = lab ]; then echo "$LAB_IF"; else echo "$HOST_IF"; fi; }
+cli_addr_of() { if [ "${LOC[$1]}" = lab ]; then echo "$CLI_LAB"; else echo "$CLI_HOST"; fi; }
+
+# The addresses a server listens on, by flavour: perf (the benchmark:
+# 127.0.0.1:PORT), src (127.0.0.1 and the veth address), bind (the veth
+# address only), port80 (127.0.0.1:80). One address per line.
+listen_addrs() { # MODE FLAVOUR PORT
+    case $2 in
+    perf | port80) echo "127.0.0.1:$3" ;;
+    src)
+        echo "127.0.0.1:$3"
+        [ -z "$(link_of "$1")" ] || echo "$(link_of "$1"):$3"
+        ;;
+    bind) echo "$(link_of "$1"):$3" ;;
+    esac
+}
+
+echo_args() { # FLAVOUR: the echo server's arguments (probes log every datagram)
+    if [ "$1" = perf ]; then echo "${ECHO_ARGS[*]}"; else echo "${ECHO_ARGS[*]} -d"; fi
+}
+
 # Activation: systemd-socket-activate (pinned) runs the server command on
 # the first connection. ROLE: echo-tcp, echo-udp, httpd.
-start_activator() { # MODE ROLE PORT
-    local m=$1 role=$2 port=$3 sa=(systemd-socket-activate) cmd name
+start_activator() { # MODE ROLE PORT [FLAVOUR]
+    local m=$1 role=$2 port=$3 fl=${4:-perf} sa=(systemd-socket-activate) cmd name a first=""
+    local args
+    read -r -a args <<<"$(echo_args "$fl")"
     [ "$role" != echo-udp ] || sa+=(-d)
-    sa+=(-l "127.0.0.1:$port")
+    for a in $(listen_addrs "$m" "$fl" "$port"); do
+        sa+=(-l "$a")
+        [ -n "$first" ] || first=$a
+    done
     if [ "${HOW[$m]}" = floor ]; then
         if [ "$role" = httpd ]; then
             cmd=(chroot --userspec=65534:65534 "$TMP/rootfs-httpd" /socket-activate-httpd "${HTTPD_ARGS[@]}")
         else
-            cmd=(chroot --userspec=65534:65534 "$TMP/rootfs-echo" /socket-activate-echo "${ECHO_ARGS[@]}")
+            cmd=(chroot --userspec=65534:65534 "$TMP/rootfs-echo" /socket-activate-echo "${args[@]}")
         fi
     else
         name=sa-bench-$$-$m-$role
@@ -534,42 +773,63 @@ start_activator() { # MODE ROLE PORT
         if [ "$role" = httpd ]; then
             cmd+=(-v "$(docroot_of "$m"):/bench:ro" "$HTTPD_IMG" "${HTTPD_ARGS[@]}")
         else
-            cmd+=("$ECHO_IMG" "${ECHO_ARGS[@]}")
+            cmd+=("$ECHO_IMG" "${args[@]}")
         fi
     fi
-    bg_at "${LOC[$m]}" "${WHO[$m]}" "$m-$role.log" "${PIN_SRV[@]}" "${sa[@]}" "${cmd[@]}"
+    bg_at "${LOC[$m]}" "${WHO[$m]}" "$m-$role-$fl.log" "${PIN_SRV[@]}" "${sa[@]}" "${cmd[@]}"
     ROLE_BG[$role]=$BG_ID
     local proto=tcp
     [ "$role" != echo-udp ] || proto=udp
-    wait_bound $proto "$port" || { FAIL="$role: nothing listens on 127.0.0.1:$port: $(bg_log "$BG_ID" "$m-$role.log" | tail -1)"; return 1; }
+    wait_bound $proto "$port" "${first%:*}" "$BG_ID" ||
+        { FAIL="$role: nothing listens on $first: $(bg_log "$BG_ID" "$m-$role-$fl.log" | tail -1)"; return 1; }
 }
 
 docroot_of() { if [ "${LOC[$1]}" = lab ]; then echo /tmp/sa-bench/docroot; else echo "$DOCROOT"; fi; }
 
 # Listen modes: podman run -d with -p (or --network=host), the server binds.
-start_listener() { # MODE ROLE PORT -> T0 (ns, taken where podman runs)
-    local m=$1 role=$2 port=$3 name cmd out
+# PROTOS: which of the echo server's sockets (tcp, udp or both).
+start_listener() { # MODE ROLE PORT [FLAVOUR] [PROTOS] -> T0 (ns, taken where podman runs)
+    local m=$1 role=$2 port=$3 fl=${4:-perf} protos=${5:-tcp udp} name cmd out a p net
+    local args
+    read -r -a args <<<"$(echo_args "$fl")"
     name=sa-bench-$$-$m-$role
+    [ "$fl" = perf ] || name+=-$fl
     CTRS+=("${LOC[$m]}:${WHO[$m]}:$name")
-    cmd=("$PODMAN" run -d --name "$name" --network="${NET[$m]}")
+    net=${NET[$m]}
+    # The guide's way to bind pasta to one device: its own -t/-u options
+    # with ADDRESS%INTERFACE (podman's -p has no device syntax).
+    if [ "$fl" = bind ] && [ "$net" = pasta ]; then
+        local opts=()
+        for p in $protos; do opts+=("-${p:0:1}" "0.0.0.0%$(if_of "$m")/$port:3000"); done
+        net="pasta:$(IFS=,; echo "${opts[*]}")"
+    fi
+    cmd=("$PODMAN" run -d --name "$name" --network="$net")
     if [ "$role" = httpd ]; then
-        if [ "${NET[$m]}" = host ]; then
+        if [ "$net" = host ]; then
             cmd+=(-v "$(docroot_of "$m"):/bench:ro" "$HTTPD_IMG" --listen "127.0.0.1:$port")
         else
             cmd+=(-p "127.0.0.1:$port:8080" -v "$(docroot_of "$m"):/bench:ro" "$HTTPD_IMG" --listen 0.0.0.0:8080)
         fi
         cmd+=("${HTTPD_ARGS[@]}")
+    elif [ "$net" = host ]; then
+        cmd+=("$ECHO_IMG")
+        for a in $(listen_addrs "$m" "$fl" "$port"); do
+            for p in $protos; do cmd+=(--listen "$([ "$p" = tcp ] || echo udp:)$a"); done
+        done
+        cmd+=("${args[@]}")
     else
-        if [ "${NET[$m]}" = host ]; then
-            cmd+=("$ECHO_IMG" --listen "127.0.0.1:$port" --listen "udp:127.0.0.1:$port")
-        else
-            cmd+=(-p "127.0.0.1:$port:3000" -p "127.0.0.1:$port:3000/udp" "$ECHO_IMG" --listen 0.0.0.0:3000 --listen udp:0.0.0.0:3000)
+        if [[ $net != pasta:* ]]; then
+            for a in $(listen_addrs "$m" "$fl" "$port"); do
+                for p in $protos; do cmd+=(-p "$a:3000$([ "$p" = tcp ] || echo /udp)"); done
+            done
         fi
-        cmd+=("${ECHO_ARGS[@]}")
+        cmd+=("$ECHO_IMG")
+        for p in $protos; do cmd+=(--listen "$([ "$p" = tcp ] || echo udp:)0.0.0.0:3000"); done
+        cmd+=("${args[@]}")
     fi
     # The start time is taken where podman runs, right before it.
     if ! out=$(at "${LOC[$m]}" "${WHO[$m]}" bash -c 'date +%s%N; exec "$@"' bash "${PIN_HELPER[@]}" "${cmd[@]}" </dev/null 2>&1); then
-        FAIL="$role: podman run failed: $(echo "$out" | grep -v -e 'shared mount' -e cgroups-v1 | tail -1)"
+        FAIL="$role: podman run failed: $(echo "$out" | grep -v -e 'shared mount' -e cgroups-v1 -e '^[0-9]*$' -e '^$' | tail -1)"
         return 1
     fi
     T0=$(echo "$out" | head -1)
@@ -585,24 +845,46 @@ pin_server() { # MODE CONTAINER
     at "${LOC[$1]}" root taskset -a -p -c "${PIN_SRV[2]}" "$pid" </dev/null >/dev/null 2>&1 || true
 }
 
+# The name of a mode's echo container or process (for its CPUs and logs).
+echo_ctr() { # MODE [FLAVOUR]
+    local fl=${2:-perf}
+    case ${HOW[$1]} in
+    floor) local b=${ROLE_BG[echo-tcp]:-}; echo "pid:${b##*:}" ;;
+    activate) echo "sa-bench-$$-$1-echo-tcp" ;;
+    unit) echo echo ;;
+    sysunit) echo "sa-bench-echo-system-$LAB_UID" ;;
+    listen) if [ "$fl" = perf ]; then echo "sa-bench-$$-$1-echo"; else echo "sa-bench-$$-$1-echo-$fl"; fi ;;
+    esac
+}
+
 declare -A ROLE_BG
 setup_mode() {
     local m=$1 out
     FAIL="" ROLE_BG=()
-    EPORT=$(free_port)
-    HPORT=$(free_port)
-    while [ "$HPORT" = "$EPORT" ]; do HPORT=$(free_port); done
-    UPORT=$EPORT
     case ${HOW[$m]} in
-    floor | activate)
-        UPORT=$(free_port)
-        while [ "$UPORT" = "$EPORT" ] || [ "$UPORT" = "$HPORT" ]; do UPORT=$(free_port); done
-        start_activator "$m" echo-tcp "$EPORT" || return 1
-        start_activator "$m" echo-udp "$UPORT" || return 1
-        start_activator "$m" httpd "$HPORT" || return 1
+    unit) EPORT=3000 UPORT=3000 HPORT=8080 ;;
+    sysunit) EPORT=3000 UPORT=3000 HPORT=80 ;;
+    *)
+        EPORT=$(free_port)
+        HPORT=$(free_port)
+        while [ "$HPORT" = "$EPORT" ]; do HPORT=$(free_port); done
+        UPORT=$EPORT
+        ;;
+    esac
+    case ${HOW[$m]} in
+    floor | activate | unit | sysunit)
+        if [ "${HOW[$m]}" = unit ] || [ "${HOW[$m]}" = sysunit ]; then
+            units_start "$m" perf || return 1
+        else
+            UPORT=$(free_port)
+            while [ "$UPORT" = "$EPORT" ] || [ "$UPORT" = "$HPORT" ]; do UPORT=$(free_port); done
+            start_activator "$m" echo-tcp "$EPORT" || return 1
+            start_activator "$m" echo-udp "$UPORT" || return 1
+            start_activator "$m" httpd "$HPORT" || return 1
+        fi
         # Cold start: nothing runs yet; this connection starts the server.
         if ! out=$("${CLI[@]}" timeout 60 "$LOAD" idle "tcp:127.0.0.1:$EPORT" -c 1 -t 0 2>&1); then
-            FAIL="first connection not echoed: $(echo "$out" | tail -1); $(bg_log "${ROLE_BG[echo-tcp]}" "$m-echo-tcp.log" | tail -2 | tr '\n' ' ')"
+            FAIL="first connection not echoed: $(echo "$out" | tail -1); $(echo_log "$m" | tail -2 | tr '\n' ' ')"
             return 1
         fi
         rec "$m" cold_ms "$(echo "$out" | bench_field open_ms)"
@@ -636,21 +918,32 @@ setup_mode() {
         out=$("${CLI[@]}" timeout 10 "$LOAD" udp "udp:127.0.0.1:$UPORT" -c 1 -t 0.3 -w 200 2>/dev/null || true)
         [ "$(echo "$out" | bench_field replies)" -gt 0 ] 2>/dev/null && { UDP_OK=1; break; }
     done
-    local who=pid:${ROLE_BG[echo-tcp]:-}
-    who=pid:${who##*:}
-    [ "${HOW[$m]}" = floor ] || who=sa-bench-$$-$m-echo
-    [ "${HOW[$m]}" != activate ] || who=sa-bench-$$-$m-echo-tcp
-    rect "$m" srv_cpus "$(server_cpus "$m" "$who" || true)"
+    rect "$m" srv_cpus "$(server_cpus "$m" "$(echo_ctr "$m")" || true)"
 }
 
 teardown_mode() {
     local m=$1 role c keep=()
     for role in "${!ROLE_BG[@]}"; do bg_stop "${ROLE_BG[$role]}"; done
     ROLE_BG=()
+    case ${HOW[$m]} in unit | sysunit) units_stop "$m" ;; esac
     for c in "${CTRS[@]}"; do
         if [[ $c == *":sa-bench-$$-$m-"* ]]; then ctr_rm "$c"; else keep+=("$c"); fi
     done
     CTRS=("${keep[@]}")
+}
+
+# The echo server's log so far (its connection and, with -d, datagram lines).
+echo_log() { # MODE [FLAVOUR]
+    local m=$1 fl=${2:-perf} role
+    case ${HOW[$m]} in
+    floor | activate)
+        for role in echo-tcp echo-udp; do
+            [ -z "${ROLE_BG[$role]:-}" ] || bg_cat "${ROLE_BG[$role]}" "$m-$role-$fl.log"
+        done
+        ;;
+    unit | sysunit) units_log "$m" ;;
+    listen) at "${LOC[$m]}" "${WHO[$m]}" "$PODMAN" logs "$(echo_ctr "$m" "$fl")" </dev/null 2>&1 ;;
+    esac
 }
 
 # One echo-load run: MODE NAME ARGS... -> its RESULT line in OUTL
@@ -658,7 +951,8 @@ load() {
     local m=$1 name=$2 out
     shift 2
     if ! out=$(timeout $((${SECS%.*} + 120)) "${CLI[@]}" "$LOAD" "$@" 2>&1); then
-        NOTE+=" $name failed ($(echo "$out" | grep -v '^RESULT' | tail -1));"
+        LOAD_ERR=$(echo "$out" | grep -v '^RESULT' | tail -1)
+        NOTE+=" $name failed ($LOAD_ERR);"
         OUTL=""
         return 1
     fi
@@ -681,9 +975,16 @@ fmt() { awk -v v="$1" -v d="$2" -v s="${3:-1}" 'BEGIN { printf "%.*f", d, v / s 
 measure() {
     local m=$1 v e
     NOTE=""
+    # Every bulk stream is counted, and those cut short (the pasta fault:
+    # a clean EOF before every byte came back) separately.
+    rec "$m" bulk_tries 1
     if load "$m" bulk bulk "tcp:127.0.0.1:$EPORT" -n "$BULK"; then
         rec "$m" bulk_gbps "$(echo "$OUTL" | bench_field recv_Gbps)"
         printf '    bulk %s Gbit/s' "$(echo "$OUTL" | bench_field recv_Gbps)"
+    elif [[ $LOAD_ERR =~ echoed\ ([0-9]+)\ of\ ([0-9]+)\ bytes ]]; then
+        rec "$m" bulk_cut 1
+        rect "$m" bulk_cut_bytes "round $ROUND: ${BASH_REMATCH[1]} of ${BASH_REMATCH[2]}"
+        printf '    bulk CUT SHORT: %s of %s bytes echoed' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
     fi
     for c in 1 "$PP_CONNS"; do
         if load "$m" "pp$c" pingpong "tcp:127.0.0.1:$EPORT" -c "$c" -t "$SECS"; then
@@ -725,13 +1026,31 @@ measure() {
     [ -z "$NOTE" ] || { echo "    !!! $NOTE"; rect "$m" note "${NOTE# }"; }
 }
 
+# The guide table: its claims, the probes, the report (tests/bench/guide.sh).
+# shellcheck source=tests/bench/guide.sh
+. tests/bench/guide.sh
+
 # ---- the run ---------------------------------------------------------------
 hms() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 say "$KIND run: $ROUNDS round(s), modes: ${RUN[*]:-none}; $PINNING"
 say "bulk $BULK, ping-pong/UDP ${SECS}s, wrk ${HSECS}s x2 (1 thread, $WRK_CONNS connections) per mode and round"
 for m in "${MODES[@]}"; do [ -z "${SKIP[$m]:-}" ] || say "skipped: $m: ${SKIP[$m]}"; done
 for m in "${RUN[@]}"; do say "  $m ($(printf '%s' "${LOC[$m]}")): ${DESC[$m]}"; done
-say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "$CLINS" ]; then
+    say "client namespace $CLINS: $CLI_HOST <-> host $HOST_LINK ($HOST_IF)$([ "$LAB_NETNS" = 0 ] || echo ", $CLI_LAB <-> lab $LAB_LINK ($LAB_IF)")"
+else
+    say "no client namespace: ${NETNS_WHY:-not root}"
+fi
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+say "load average before: $LOAD_BEFORE"
+
+START=$SECONDS
+if [ "${BENCH_PROBES:-1}" != 0 ] && [ ${#RUN[@]} -gt 0 ]; then
+    echo
+    say "guide-table probes: source address (127.0.0.2, and from $CLINS), binding, port 80; TCP and UDP"
+    for m in "${RUN[@]}"; do probe_mode "$m"; done
+fi
+PROBE_SECS=$((SECONDS - START))
 
 BULK_BYTES=$(echo "$BULK" | awk '{ v = $1 + 0; s = toupper(substr($1, length($1))); if (s == "K") v *= 1024; if (s == "M") v *= 1048576; if (s == "G") v *= 1073741824; print v }')
 EST=$(awk -v b="$BULK_BYTES" -v s="$SECS" -v h="$HSECS" -v q="$KIND" 'BEGIN { printf "%d", b / 4e8 + 3 * s + 2 * h + (q == "full" ? 1 : 0) + 8 }')
@@ -752,6 +1071,7 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
             echo "    !!! CPUs 0/1 busy with other work before this run ($busy): its numbers are skewed"
             BUSY_RUNS+=" $m/round$ROUND"
             rect "$m" busy "round $ROUND: $busy"
+            rec "$m" busy_rounds 1
         fi
         if setup_mode "$m"; then
             echo "    cold start $(echo "${R[$m:cold_ms]}" | awk '{ print $NF }') ms; server saw client address: $SRC; server CPUs: ${T[$m:srv_cpus]:-?}"
@@ -765,8 +1085,9 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     done
 done
 ELAPSED=$((SECONDS - START))
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
-say "measured in $(hms $ELAPSED)"
+say "measured in $(hms $ELAPSED) (probes $(hms $PROBE_SECS) before); load average after: $LOAD_AFTER"
 
 # ---- summary: CSV, Markdown, chart ---------------------------------------------
 NUM=(bulk_gbps pp1_rps pp1_p50 pp1_p99 pp50_rps pp50_p50 pp50_p99 udp_dps udp_lost http_rps http_p99 http_big cold_ms)
@@ -790,9 +1111,10 @@ ratio() { # MODE METRIC -> "x.xx" relative to the floor, or empty
     local f=${MED[host:$2]:-} v=${MED[$1:$2]:-}
     [ -n "$f" ] && [ -n "$v" ] && awk -v v="$v" -v f="$f" 'BEGIN { if (f + 0) printf "%.2f", v / f }'
 }
+count() { echo "${R[$1:$2]:-}" | wc -w; } # MODE METRIC: how many rounds recorded it
 status_of() {
     if [ -n "${SKIP[$1]:-}" ]; then echo "skipped: ${SKIP[$1]}"
-    elif [ -n "${T[$1:fail]:-}" ] && [ -z "${R[$1:bulk_gbps]:-}" ]; then echo "failed: ${T[$1:fail]}"
+    elif [ -n "${T[$1:fail]:-}" ] && [ -z "${R[$1:pp1_rps]:-}" ]; then echo "failed: ${T[$1:fail]}"
     elif [ -n "${T[$1:fail]:-}" ]; then echo "partly failed: ${T[$1:fail]}"
     else echo ok; fi
 }
@@ -807,7 +1129,8 @@ SUM=$BASE.summary.csv
             [ -n "${MED[$m:$k]:-}" ] || continue
             echo "$m,${LOC[$m]},$k,${UNIT[$k]},${CNT[$m:$k]},${MED[$m:$k]},${MIN[$m:$k]},${MAX[$m:$k]},${SPR[$m:$k]},$(ratio "$m" "$k")"
         done
-        for k in src srv_cpus udp note busy; do
+        [ -z "${R[$m:bulk_tries]:-}" ] || echo "$m,${LOC[$m]},bulk_cut,streams,$(count "$m" bulk_tries),$(count "$m" bulk_cut),,,,"
+        for k in src srv_cpus udp note busy bulk_cut_bytes; do
             [ -z "${T[$m:$k]:-}" ] || echo "$m,${LOC[$m]},$k,,,${T[$m:$k]//,/;},,,,"
         done
     done
@@ -832,18 +1155,17 @@ cell() { # MODE METRIC DECIMALS [noratio]
 label() {
     case $1 in
     host) echo "host (floor)" ;;
-    lab-none) echo "none-rootless (lab)" ;;
-    pasta) [ "${LOC[pasta]}" = lab ] && echo "pasta (lab)" || echo pasta ;;
-    *) echo "$1" ;;
+    *) if [ "${LOC[$1]}" = lab ]; then echo "$1 (lab)"; else echo "$1"; fi ;;
     esac
 }
+MACHINE="$(uname -r), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), podman ${HOST_PODMAN_VERSION:-?}"
 MD=$BASE.md
 {
     echo "## bench-modes $STAMP ($KIND)"
     echo
     echo "$(git log -1 --format='git %h' 2>/dev/null || echo 'git ?')$(git diff --quiet HEAD -- echo httpd common 2>/dev/null || echo ' +changes'); images: echo ${ECHO_ID:0:12}, httpd ${HTTPD_ID:0:12}."
-    echo "Host: $(uname -r), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), podman ${HOST_PODMAN_VERSION:-?}."
-    [ -z "$LAB" ] || echo "Lab (pasta, lab-none): Debian 13 in a privileged podman container on the same kernel: ${LAB_VERSIONS:-?}."
+    echo "Host: $MACHINE. Load average before $LOAD_BEFORE, after $LOAD_AFTER."
+    [ -z "$LAB" ] || echo "Lab (modes marked lab): Debian 13 in a privileged podman container on the same kernel: ${LAB_VERSIONS:-?}."
     echo "$PINNING. $ROUNDS round(s), interleaved; bulk $BULK, ping-pong and UDP ${SECS} s, wrk ${HSECS} s, $WRK_CONNS connections, 1 thread."
     echo "Cells: median ±spread ((max-min)/median over the rounds) (ratio to the host floor). Measured in $(hms $ELAPSED)."
     echo
@@ -870,14 +1192,16 @@ MD=$BASE.md
         *) echo "- **$(label "$m")** ${st}" ;;
         esac
         [ -z "${T[$m:note]:-}" ] || echo "- $(label "$m"): ${T[$m:note]}"
-        [ -z "${T[$m:udp]:-}" ] || echo "- $(label "$m"): UDP: ${T[$m:udp]} (see BENCHMARKS.md)"
+        [ -z "${T[$m:udp]:-}" ] || echo "- $(label "$m"): UDP: ${T[$m:udp]}$(udp_none_why "$m")"
     done
-    if [ -n "${MED[pasta:bulk_gbps]:-}" ] && [ -n "${MED[lab-none:bulk_gbps]:-}" ]; then
-        l="- pasta relative to its control in the same lab (none-rootless (lab)):"
+    bulk_cut_line
+    if [ -n "${MED[pasta:bulk_gbps]:-}" ] && [ -n "${MED[user-service:bulk_gbps]:-}" ] &&
+        [ "${LOC[pasta]}" = lab ]; then
+        l="- pasta relative to socket activation in the same lab (user-service):"
         for k in bulk_gbps:bulk pp1_rps:"ping-pong 1 conn" pp50_rps:"ping-pong $PP_CONNS conns" udp_dps:UDP http_rps:"HTTP 612 B" http_big:"HTTP 1 MiB"; do
             r=""
-            [ -z "${MED[pasta:${k%%:*}]:-}" ] || [ -z "${MED[lab-none:${k%%:*}]:-}" ] ||
-                r=$(awk -v a="${MED[pasta:${k%%:*}]}" -v b="${MED[lab-none:${k%%:*}]}" 'BEGIN { if (b + 0) printf "%.2f", a / b }')
+            [ -z "${MED[pasta:${k%%:*}]:-}" ] || [ -z "${MED[user-service:${k%%:*}]:-}" ] ||
+                r=$(awk -v a="${MED[pasta:${k%%:*}]}" -v b="${MED[user-service:${k%%:*}]}" 'BEGIN { if (b + 0) printf "%.2f", a / b }')
             [ -z "$r" ] || l+=" ${k#*:} ${r}×,"
         done
         echo "${l%,}"
@@ -887,13 +1211,17 @@ MD=$BASE.md
     echo "Cold start: activation modes, first connection to its first echoed byte with nothing running; listen modes, podman run -d to the first echoed byte (polled: a few ms coarser)."
 } >"$MD"
 
+# The guide's table, measured (tests/bench/guide.sh).
+GMD=$BASE.guide.md GCSV=$BASE.guide.csv
+guide_report "$GMD" "$GCSV"
+
 # Chart data: one row per mode that produced numbers.
 DAT=$BASE.dat
 {
     echo "# label group bulk lo hi pp50 lo hi udp lo hi http lo hi pp1p50 pp1p99 cold lo hi big lo hi pp50p50 pp50p99"
     for m in "${MODES[@]}"; do
-        if [ -n "${SKIP[$m]:-}" ] || [ -z "${MED[$m:bulk_gbps]:-}" ]; then continue; fi
-        case $m in host | none-* | lab-none) g=1 ;; pasta) g=2 ;; slirp-*) g=3 ;; bridge) g=4 ;; *) g=5 ;; esac
+        if [ -n "${SKIP[$m]:-}" ] || [ -z "${MED[$m:pp50_rps]:-}" ]; then continue; fi
+        case $m in host | none-* | *-service | act-*) g=1 ;; pasta*) g=2 ;; slirp-*) g=3 ;; bridge) g=4 ;; *) g=5 ;; esac
         printf '"%s" %s' "$(label "$m")" "$g"
         for k in bulk_gbps pp50_rps udp_dps http_rps; do
             d=1
@@ -927,9 +1255,14 @@ elif ! gnuplot -e "datafile='$DAT'; outfile='$PNG'; subtitle='$(echo "$STAMP, $K
     PNG=""
 fi
 
-echo
-cat "$MD"
-for f in csv summary.csv md dat log; do cp "$BASE.$f" "$OUT/modes-latest.$f" 2>/dev/null || true; done
+for f in csv summary.csv md guide.md guide.csv dat; do cp "$BASE.$f" "$OUT/modes-latest.$f" 2>/dev/null || true; done
 [ -z "$PNG" ] || cp "$PNG" "$OUT/modes-latest.png"
 echo
-say "results: $RAW, $SUM, $MD${PNG:+, $PNG} (and modes-latest.*)"
+cat "$MD"
+echo
+say "results: $RAW, $SUM, $MD, $GMD, $GCSV${PNG:+, $PNG}, $LOG (and modes-latest.*)"
+echo
+# The last thing on the terminal: the guide's table, measured. (The log,
+# all of it, becomes modes-latest.log at exit.)
+cat "$GMD"
+FINISHED=1

@@ -10,7 +10,8 @@
 #     debootstrap, socat, curl (and its test-only containers.conf);
 #   - Debian packages: wrk (HTTP load), gnuplot-nox (the chart),
 #     iptables (CNI port forwarding of the rootful bridge mode),
-#     util-linux (nsenter, setpriv), procps;
+#     util-linux (nsenter, setpriv), procps, iproute2 (the client network
+#     namespace of the guide table and its veth pairs);
 #   - /dev/net/tun mode 666 when it is not (no udev here): rootless
 #     slirp4netns needs it;
 #   - a rootless benchmark user (default "sa-bench", override BENCH_USER)
@@ -26,7 +27,7 @@ DEPS_NAME=deps-modes.sh
 . "$here/../../tools/deps-lib.sh"
 
 "$here/../../tools/deps-images.sh"
-deps_install wrk gnuplot-nox iptables util-linux procps
+deps_install wrk gnuplot-nox iptables util-linux procps iproute2
 deps_rootless_user "$BENCH_USER"
 # Rootless slirp4netns (and pasta) open /dev/net/tun as the user. udev
 # makes it 0666 on any normal distribution; machines without udev (these

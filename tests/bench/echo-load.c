@@ -5,6 +5,8 @@
  *   echo-load udp      ADDR [-c SOCKS] [-t SECS] [-w TIMEOUT_MS]
  *   echo-load idle     ADDR [-c CONNS] [-t SECS]  open C connections, print READY, hold them
  *   echo-load freeport tcp|udp                    print a free port on 127.0.0.1
+ *   echo-load probe    ADDR [-b SRC] [-w TIMEOUT_MS]  one message through the echo,
+ *                      from address SRC (any port): echoed, refused or no reply
  *   common: [-s MSG_SIZE] (default 64); BYTES takes K/M/G suffixes (binary)
  *
  * ADDR: tcp:HOST:PORT, tcp6:[HOST]:PORT, udp:HOST:PORT, udp6:[HOST]:PORT, unix:/path
@@ -17,6 +19,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -306,25 +310,97 @@ static int run_freeport(const char *proto) {
     return 0;
 }
 
+/* ---- probe: does one message come back, and from which local address was it sent ---- */
+/* Wait up to *left_ms for fd to be readable; 0 when it is, -1 on timeout. */
+static int wait_readable(int fd, int *left_ms) {
+    uint64_t t0 = now_ns();
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    int r = poll(&p, 1, *left_ms);
+    *left_ms -= (int)((now_ns() - t0) / 1000000u);
+    if (*left_ms < 0) *left_ms = 0;
+    return r > 0 ? 0 : -1;
+}
+
+static int run_probe(const char *src, int timeout_ms) {
+    char msg[64], rbuf[256], local[INET6_ADDRSTRLEN + 8] = "?";
+    const char *status = "echoed", *err = "";
+    size_t got = 0;
+    int fd = socket(addr.ss_family, socktype | SOCK_CLOEXEC, 0), left = timeout_ms;
+    if (fd < 0) die("socket");
+    snprintf(msg, sizeof msg, "sa-bench-probe %d %llu\n", (int)getpid(), (unsigned long long)now_ns());
+    if (src) { /* the source address, any port: a client that is not on the default address */
+        struct sockaddr_in sin = { .sin_family = AF_INET };
+        if (addr.ss_family != AF_INET || inet_pton(AF_INET, src, &sin.sin_addr) != 1) {
+            fprintf(stderr, "probe: -b takes an IPv4 address, for an IPv4 ADDR\n");
+            exit(2);
+        }
+        if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) die("bind");
+    }
+    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv); /* bounds connect() too */
+    if (connect(fd, (struct sockaddr *)&addr, addrlen) < 0) {
+        int e = errno;
+        status = e == ECONNREFUSED ? "refused" : e == EINPROGRESS || e == ETIMEDOUT ? "no_reply" : "error";
+        /* SO_SNDTIMEO ends a connect() that never completes with EINPROGRESS */
+        err = e == EINPROGRESS ? "connect timed out" : strerror(e);
+        goto out;
+    }
+    struct sockaddr_storage l;
+    socklen_t ll = sizeof l;
+    if (getsockname(fd, (struct sockaddr *)&l, &ll) == 0 && l.ss_family == AF_INET) {
+        struct sockaddr_in *li = (struct sockaddr_in *)&l;
+        inet_ntop(AF_INET, &li->sin_addr, local, sizeof local);
+        snprintf(local + strlen(local), sizeof local - strlen(local), ":%d", ntohs(li->sin_port));
+    }
+    if (write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg)) {
+        status = errno == ECONNREFUSED ? "refused" : "error";
+        err = strerror(errno);
+        goto out;
+    }
+    if (socktype == SOCK_STREAM) shutdown(fd, SHUT_WR);
+    while (got < strlen(msg)) {
+        if (wait_readable(fd, &left) < 0) { status = "no_reply"; break; }
+        ssize_t r = recv(fd, rbuf + got, sizeof rbuf - 1 - got, 0);
+        if (r < 0) { /* an ICMP port unreachable arrives here for a connected UDP socket */
+            status = errno == ECONNREFUSED ? "refused" : errno == ECONNRESET ? "reset" : "error";
+            err = strerror(errno);
+            break;
+        }
+        if (r == 0) { status = got ? "short" : "closed"; break; }
+        got += (size_t)r;
+    }
+    if (!strcmp(status, "echoed") && (got != strlen(msg) || memcmp(rbuf, msg, got))) status = "garbled";
+out:
+    close(fd);
+    char e[128];
+    snprintf(e, sizeof e, "%s", *err ? err : "-");
+    for (char *c = e; *c; c++) if (*c == ' ') *c = '_'; /* one word in the RESULT line */
+    printf("RESULT mode=probe addr=%s local=%s status=%s err=%s\n", addrstr, local, status, e);
+    return 0;
+}
+
 static void usage(void) {
     fprintf(stderr, "usage: echo-load bulk|pingpong|udp|idle ADDR [-n BYTES] [-c N] [-t SECS] [-s SIZE] "
-                    "[-w MS]\n       echo-load freeport tcp|udp\n");
+                    "[-w MS]\n       echo-load freeport tcp|udp\n"
+                    "       echo-load probe ADDR [-b SRC] [-w MS]\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
-    int conns = -1, timeout_ms = 100, opt;
+    int conns = -1, timeout_ms = -1, opt;
+    const char *src = NULL;
     double secs = 5;
     if (argc < 3) usage();
     const char *mode = argv[1];
     if (!strcmp(mode, "freeport")) return run_freeport(argv[2]);
     /* getopt sees the mode as argv[0]; GNU getopt lets options follow ADDR */
-    while ((opt = getopt(argc - 1, argv + 1, "n:c:t:s:w:")) != -1) switch (opt) {
+    while ((opt = getopt(argc - 1, argv + 1, "n:c:t:s:w:b:")) != -1) switch (opt) {
         case 'n': bulk_bytes = parse_size(optarg); break;
         case 'c': conns = atoi(optarg); break;
         case 't': secs = atof(optarg); break;
         case 's': msg_size = (size_t)parse_size(optarg); break;
         case 'w': timeout_ms = atoi(optarg); break;
+        case 'b': src = optarg; break;
         default: usage();
         }
     if (optind + 1 != argc - 1 || msg_size < 1 || msg_size > MAX_MSG || bulk_bytes == 0 || secs < 0) usage();
@@ -335,6 +411,8 @@ int main(int argc, char **argv) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+    if (!strcmp(mode, "probe")) return run_probe(src, timeout_ms >= 0 ? timeout_ms : 3000);
+    if (timeout_ms < 0) timeout_ms = 100;
     if (!strcmp(mode, "udp") != (socktype == SOCK_DGRAM)) usage(); /* udp mode <=> udp address */
     if (!strcmp(mode, "bulk")) return run_bulk();
     if (!strcmp(mode, "pingpong")) return run_requests(conns > 0 ? conns : 1, secs, 0);

@@ -1,19 +1,24 @@
 # The network-modes benchmark: the same echo and HTTP images behind socket
-# activation, pasta, slirp4netns, the bridge and the host network, on
-# loopback (tests/bench/bench-modes.sh; BENCHMARKS.md explains it all).
-# Included by the top Makefile, after tests/bench/bench.mk, whose
-# echo-load rule it reuses. Needs root (rootful podman, a rootless
-# benchmark user, the Debian 13 lab of tests/lab/lab.sh for pasta when the
-# host's podman is older than 4.4). Nothing here is a test: it prints numbers.
+# activation (systemd-socket-activate, a real user manager, a system
+# service with User=, combined with a custom network), pasta, pasta with a
+# custom network, slirp4netns, the host network and the bridge, and the
+# podman networking guide's overview table measured row by row
+# (tests/bench/bench-modes.sh, tests/bench/guide.sh; BENCHMARKS.md explains
+# it all). Included by the top Makefile, after tests/bench/bench.mk, whose
+# echo-load rule it reuses. Needs root (rootful podman, a rootless benchmark
+# user, network namespaces, the Debian 13 lab of tests/lab/lab.sh for
+# everything that needs podman >= 4.4, Quadlet or a user manager). Nothing
+# here is a test: it prints numbers and what it saw.
 #
 #   make bench-deps     install what it needs (tests/bench/deps-modes.sh, apt)
-#   make bench          full run: 3 rounds interleaved across the modes
-#                       (about 15 min on a 2-vCPU VM)
-#   make bench-quick    smoke run: 1 round, 1 s per test (about 2-4 min, the
-#                       lab start included); tests/45-bench-smoke.bats runs it
+#   make bench          full run: the probes, then 3 rounds interleaved
+#                       across the modes (about 20-25 min on a 2-vCPU VM)
+#   make bench-quick    smoke run: the probes, 1 round, 1 s per test (about
+#                       5 min, the lab start included); tests/45-bench-smoke.bats
+#                       runs it
 #   make bench-chart    redraw the latest chart from its data file
 #   make bench BENCH_MODES="host pasta" BENCH_ROUNDS=5 ...  (see the script's header)
-# Results: $(MODES_BENCH_OUT)/modes-STAMP.{csv,summary.csv,md,png,log}
+# Results: $(MODES_BENCH_OUT)/modes-STAMP.{csv,summary.csv,md,guide.md,guide.csv,png,log}
 # and modes-latest.*; $(MODES_BENCH_OUT) defaults to $(B)/bench (ignored by git).
 # The images are used as they are (built with tools/images.mk only when
 # missing): run `make images` first to measure the current source.
@@ -22,7 +27,7 @@ MODES_BENCH_OUT ?= $(if $(B),$(B),build)/bench
 MODES_BENCH_SH := tests/bench/bench-modes.sh
 MODES_BENCH_VARS := BENCH_OUT='$(MODES_BENCH_OUT)' \
 	$(foreach v,BENCH_MODES BENCH_ROUNDS BENCH_SECS BENCH_HTTP_SECS BENCH_BULK_BYTES \
-		BENCH_QUIET_WAIT BENCH_NOPIN BENCH_HELPER_CPUS BENCH_LAB BENCH_USER,\
+		BENCH_QUIET_WAIT BENCH_NOPIN BENCH_HELPER_CPUS BENCH_LAB BENCH_NETNS BENCH_PROBES BENCH_USER,\
 		$(if $($(v)),$(v)='$($(v))'))
 
 bench: build/bench/echo-load

@@ -74,7 +74,10 @@ packages() {
 	# container-network-stack is a virtual package debootstrap cannot
 	# resolve: name a provider, or podman stays unconfigured.
 	bookworm) echo "$common,containernetworking-plugins" ;;
-	trixie) echo "$common,passt,fuse-overlayfs" ;;
+	# nftables and aardvark-dns: netavark's Recommends, which apt
+	# installs with podman and debootstrap does not; without nft a
+	# rootless custom network (podman network create) cannot start.
+	trixie) echo "$common,passt,fuse-overlayfs,nftables,aardvark-dns" ;;
 	*) die "unknown lab KIND '$1' (bookworm or trixie)" ;;
 	esac
 }
