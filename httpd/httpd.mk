@@ -37,7 +37,7 @@ HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c httpd/cache.c \
 HTTPD_OBJ = $(B)/httpd/main.o $(HTTPD_MODULE_SRC:%.c=$(B)/%.o) \
 	$(HTTPD_CORE_OBJ)
 UNIT_HTTPD_BIN = $(B)/unit/test-httpd
-UNIT_HTTPD_OBJ = $(B)/tests/unit/test-httpd.o
+UNIT_HTTPD_OBJ = $(B)/tests/unit/test-httpd.o $(B)/tests/unit/test-request.o
 UNIT_MEDIA_BIN = $(B)/unit/test-media
 UNIT_MEDIA_OBJ = $(B)/tests/unit/test-media.o
 

@@ -7,8 +7,8 @@
 # the access log. The same from the container image: tests/70-browser.bats.
 load helpers
 load fixtures/httpd/helpers
+load fixtures/browser
 
-BROWSER=$REPO/tools/browser.py
 SITE=$REPO/httpd/demo-site
 DIAG=/.well-known/socket-activate
 
@@ -29,32 +29,6 @@ demo_server() {
 	PORT=$(free_port)
 	URL=http://127.0.0.1:$PORT
 	activate -l 127.0.0.1:$PORT --fdname=web "$HTTPD_BIN" --root "$SITE" "$@"
-}
-
-# browse [browser.py options] URL: loads URL; what the browser reported is
-# in $output, one line each.
-browse() {
-	run "$BROWSER" --timeout 60 "$@"
-	echo "$output"
-}
-
-# no_errors: nothing the browser reported is an error, an exception or an
-# HTTP error status.
-no_errors() {
-	if grep -E '^(console\.(error|assert)|exception|log\.error|http [45][0-9][0-9]|navigate|timeout)' <<<"$output"; then
-		echo "the browser reported the errors above"
-		return 1
-	fi
-}
-
-# no_404: every request in the access log was answered 200, and the
-# favicon was asked for and found.
-no_404() {
-	wait_for 10 grep -q '"GET /favicon.ico HTTP/1.1" 200 ' "$(LOG)"
-	if grep -E '" (4[0-9][0-9]|5[0-9][0-9]) [0-9]+ ' "$(LOG)"; then
-		echo "the access log has the error statuses above"
-		return 1
-	fi
 }
 
 # The headline the page must show here: what this machine is.

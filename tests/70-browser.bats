@@ -11,8 +11,9 @@
 # them every test skips and says why.
 bats_require_minimum_version 1.5.0
 load images-helpers
+load fixtures/browser
 
-BROWSER=$REPO/tools/browser.py
+BROWSE_TIMEOUT=90
 DIAG=/.well-known/socket-activate
 
 setup_file() {
@@ -20,25 +21,7 @@ setup_file() {
 	# No rootless copies here: images_teardown_file leaves the test
 	# user alone.
 	export ROOTLESS_SKIP="not used by this file"
-	local t
-	if [ "$(id -u)" -ne 0 ]; then
-		IMAGES_SKIP="needs root (image build, rootful podman); run as root"
-		return 0
-	fi
-	for t in podman systemd-socket-activate curl python3 "${CHROMIUM:-chromium}"; do
-		if ! command -v "$t" >/dev/null 2>&1; then
-			IMAGES_SKIP="$t is not installed (tools/deps.sh installs what these tests need)"
-			return 0
-		fi
-	done
-	if [ -z "${CONTAINERS_CONF:-}" ]; then
-		CONTAINERS_CONF=$("$REPO/tools/deps-images.sh" --conf)
-	fi
-	export CONTAINERS_CONF
-	if ! podman info >"$BATS_FILE_TMPDIR/podman-info.log" 2>&1; then
-		IMAGES_SKIP="podman does not work here: $(tail -1 "$BATS_FILE_TMPDIR/podman-info.log")"
-		return 0
-	fi
+	images_can_run "${CHROMIUM:-chromium}" || return 0
 	if [ "${IMAGES_NO_BUILD:-0}" != 1 ]; then
 		images_build httpd "$HTTPD_DEMO_IMAGE" image-httpd-demo ||
 			HTTPD_BUILD_ERROR="make image-httpd-demo failed: $(tail -5 "$BATS_FILE_TMPDIR/build-httpd.log")"
@@ -65,28 +48,6 @@ demo_container() {
 	activate -l 127.0.0.1:$port --fdname=web -- "$HTTPD_DEMO_IMAGE"
 }
 
-# browse [browser.py options] URL: what the browser reported in $output.
-browse() {
-	run "$BROWSER" --timeout 90 "$@"
-	echo "$output"
-}
-
-no_errors() {
-	if grep -E '^(console\.(error|assert)|exception|log\.error|http [45][0-9][0-9]|navigate|timeout)' <<<"$output"; then
-		echo "the browser reported the errors above"
-		return 1
-	fi
-}
-
-# The access log is the container's stderr, in $LOG.
-no_404() {
-	wait_for 10 grep -q '"GET /favicon.ico HTTP/1.1" 200 ' "$LOG"
-	if grep -E '" (4[0-9][0-9]|5[0-9][0-9]) [0-9]+ ' "$LOG"; then
-		echo "the access log has the error statuses above"
-		return 1
-	fi
-}
-
 @test "browser, container: the demo page says 'a container that has no network' and the reader's address is preserved" {
 	[ ! -e "$BATS_FILE_TMPDIR/build-httpd.seconds" ] ||
 		note "make image-httpd-demo: $(cat "$BATS_FILE_TMPDIR/build-httpd.seconds") s (cache included)"
@@ -105,7 +66,7 @@ no_404() {
 	[[ "$line" =~ ^Your\ address\ as\ the\ server\ sees\ it:\ 127\.0\.0\.1:([0-9]+)\ —\ preserved$ ]]
 	# The container logged that very address for the browser's request.
 	grep -q "\"GET $DIAG HTTP/1.1\" 200 .*HeadlessChrome.* fd=web peer=127.0.0.1:${BASH_REMATCH[1]}\$" "$LOG"
-	no_404
+	no_404 "$LOG"
 }
 
 @test "browser, container: the diagnostics page from the image renders under its CSP and names the container" {
@@ -120,5 +81,5 @@ no_404() {
 		$'container\tyes (/run/.containerenv, container=podman)' \
 		$'network interfaces\tlo' $'from systemd\tyes'
 	grep -qE $'^client address\t127\\.0\\.0\\.1:[0-9]+$' "$T/diag.txt"
-	no_404
+	no_404 "$LOG"
 }

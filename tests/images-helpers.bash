@@ -21,21 +21,20 @@ HTTPD_DEMO_IMAGE=$IMAGE_REPO/socket-activate-httpd-demo:latest
 
 # --- once per file ----------------------------------------------------------
 
-# Decides what can run and builds the images once; tests read the
-# exported IMAGES_SKIP / HTTPD_SKIP / ROOTLESS_SKIP / *_BUILD_ERROR.
-images_setup_file() {
-	export IMAGES_SKIP="" HTTPD_SKIP="" ROOTLESS_SKIP=""
-	export ECHO_BUILD_ERROR="" HTTPD_BUILD_ERROR=""
+# images_can_run [TOOL...]: root, a working podman (CONTAINERS_CONF set
+# and exported) and the tools the image tests use, plus TOOLs; else
+# IMAGES_SKIP says what is missing and it returns 1.
+images_can_run() {
 	local t
 
 	if [ "$(id -u)" -ne 0 ]; then
 		IMAGES_SKIP="needs root (image builds, rootful podman, a rootless test user); run as root"
-		return 0
+		return 1
 	fi
-	for t in podman systemd-socket-activate socat curl python3; do
+	for t in podman systemd-socket-activate socat curl python3 "$@"; do
 		if ! command -v "$t" >/dev/null 2>&1; then
-			IMAGES_SKIP="$t is not installed (tools/deps-images.sh installs what these tests need)"
-			return 0
+			IMAGES_SKIP="$t is not installed (tools/deps.sh installs what these tests need)"
+			return 1
 		fi
 	done
 	if [ -z "${CONTAINERS_CONF:-}" ]; then
@@ -44,8 +43,18 @@ images_setup_file() {
 	export CONTAINERS_CONF
 	if ! podman info >"$BATS_FILE_TMPDIR/podman-info.log" 2>&1; then
 		IMAGES_SKIP="podman does not work here: $(tail -1 "$BATS_FILE_TMPDIR/podman-info.log")"
-		return 0
+		return 1
 	fi
+}
+
+# Decides what can run and builds the images once; tests read the
+# exported IMAGES_SKIP / HTTPD_SKIP / ROOTLESS_SKIP / *_BUILD_ERROR.
+images_setup_file() {
+	export IMAGES_SKIP="" HTTPD_SKIP="" ROOTLESS_SKIP=""
+	export ECHO_BUILD_ERROR="" HTTPD_BUILD_ERROR=""
+	local t
+
+	images_can_run || return 0
 
 	if [ "${IMAGES_NO_BUILD:-0}" != 1 ]; then
 		images_build echo "$ECHO_IMAGE" image-echo image-echo-demo ||

@@ -33,41 +33,31 @@
 # then ours.
 GUIDE_ORDER=(user-service system-service pasta pasta-net pasta-net-mtu slirp-slirp4netns
     slirp-rootlesskit hostnet act-pasta-net host none-root none-rootless bridge)
-declare -A GUIDE_ROW=(
-    [user-service]="socket activation (systemd user service)"
-    [system-service]="socket activation (systemd system service with User=)"
-    [pasta]="pasta"
-    [pasta-net]="pasta + custom network"
-    [pasta-net-mtu]="pasta + custom network, -o mtu=65520 (the guide's tip)"
-    [slirp-slirp4netns]="slirp4netns + port_handler=slirp4netns"
-    [slirp-rootlesskit]="slirp4netns + port_handler=rootlesskit"
-    [hostnet]="host"
-    [act-pasta-net]="socket activation + pasta + custom network (the guide's text)"
-    [host]="not in the guide: no container (the floor)"
-    [none-root]="not in the guide: socket activation (systemd-socket-activate), rootful"
-    [none-rootless]="not in the guide: socket activation (systemd-socket-activate), rootless"
-    [bridge]="not in the guide: rootful bridge"
-)
-# The guide's claims, as it states them: source address preserved, native
-# performance, binding to a specific network device (✔, ✗, or - for no
-# claim), minimum port number (its words). The -o mtu=65520 network is
-# still "pasta + custom network"; the combination's claims are the guide's
-# sentence ("to get source address preserved and native speed").
-declare -A GUIDE_CLAIM=(
-    [user-service]="✔ ✔ ✔ ip_unprivileged_port_start"
-    [system-service]="✔ ✔ ✔ 0"
-    [pasta]="✔ ✗ ✔ ip_unprivileged_port_start"
-    [pasta-net]="✗ ✗ ✗ ip_unprivileged_port_start"
-    [pasta-net-mtu]="✗ ✗ ✗ ip_unprivileged_port_start"
-    [slirp-slirp4netns]="✔ ✗ ✗ ip_unprivileged_port_start"
-    [slirp-rootlesskit]="✗ ✗ ✗ ip_unprivileged_port_start"
-    [hostnet]="✔ ✔ ✔ ip_unprivileged_port_start"
-    [act-pasta-net]="✔ ✔ - -"
-    [host]="- - - -"
-    [none-root]="- - - -"
-    [none-rootless]="- - - -"
-    [bridge]="- - - -"
-)
+# Each row: its key, the guide's claims as it states them (source address
+# preserved, native performance, binding to a specific network device: ✔,
+# ✗, or - for no claim; minimum port number, in its words), and the row's
+# name. The -o mtu=65520 network is still "pasta + custom network"; the
+# combination's claims are the guide's sentence ("to get source address
+# preserved and native speed").
+declare -A GUIDE_ROW GUIDE_CLAIM
+while IFS='|' read -r key claim name; do
+    GUIDE_ROW[$key]=$name
+    GUIDE_CLAIM[$key]=$claim
+done <<'ROWS'
+user-service|✔ ✔ ✔ ip_unprivileged_port_start|socket activation (systemd user service)
+system-service|✔ ✔ ✔ 0|socket activation (systemd system service with User=)
+pasta|✔ ✗ ✔ ip_unprivileged_port_start|pasta
+pasta-net|✗ ✗ ✗ ip_unprivileged_port_start|pasta + custom network
+pasta-net-mtu|✗ ✗ ✗ ip_unprivileged_port_start|pasta + custom network, -o mtu=65520 (the guide's tip)
+slirp-slirp4netns|✔ ✗ ✗ ip_unprivileged_port_start|slirp4netns + port_handler=slirp4netns
+slirp-rootlesskit|✗ ✗ ✗ ip_unprivileged_port_start|slirp4netns + port_handler=rootlesskit
+hostnet|✔ ✔ ✔ ip_unprivileged_port_start|host
+act-pasta-net|✔ ✔ - -|socket activation + pasta + custom network (the guide's text)
+host|- - - -|not in the guide: no container (the floor)
+none-root|- - - -|not in the guide: socket activation (systemd-socket-activate), rootful
+none-rootless|- - - -|not in the guide: socket activation (systemd-socket-activate), rootless
+bridge|- - - -|not in the guide: rootful bridge
+ROWS
 GUIDE_COLS=(srclo srcns native bind port80)
 declare -A GUIDE_HEAD=(
     [srclo]="source address preserved: loopback client (127.0.0.2)"
