@@ -71,13 +71,16 @@ line_escape(struct wbuf *l, const char *s, size_t len, size_t max,
 	/* Never beyond the line: size is what the field may take of it. */
 	if (size > l->max - l->len)
 		size = l->max - l->len;
-	for (i = 0; i < len && i < max && o + 5 < size; i++) {
+	for (i = 0; i < len && i < max; i++) {
 		unsigned char c = (unsigned char)s[i];
+		bool plain = (c >= 0x21 && c < 0x7f && c != '"' && c != '\\') ||
+		    (c == ' ' && spaces);
 
-		if (c >= 0x21 && c < 0x7f && c != '"' && c != '\\') {
+		/* Room for this byte and for the "..." after it. */
+		if (o + (plain ? 1 : 4) + 4 >= size)
+			break;
+		if (plain) {
 			dst[o++] = (char)c;
-		} else if (c == ' ' && spaces) {
-			dst[o++] = ' ';
 		} else {
 			dst[o++] = '\\';
 			dst[o++] = 'x';

@@ -182,3 +182,15 @@ PY
 	echo "$line"
 	[[ "$line" == *" \"$(printf 'A%.0s' {1..155})...\" fd=web "* ]]
 }
+
+@test "httpd: a User-Agent cut in the middle of its escaped bytes still says so with ..." {
+	# Tabs are legal inside a field value and logged as \x09: four bytes
+	# each, so the cut falls where an escape would not fit whole.
+	start_httpd
+	ua="A$(printf '\t%.0s' {1..100})B"
+	[ "$(curl -s -H "User-Agent: $ua" "$URL/hello.txt")" = "hello, world" ]
+	wait_for 5 grep -q '"GET /hello.txt HTTP/1.1" 200' "$(LOG)"
+	line=$(grep '"GET /hello.txt HTTP/1.1" 200' "$(LOG)")
+	echo "$line"
+	[[ "$line" == *" \"A$(printf '\\x09%.0s' {1..38})...\" fd=web "* ]]
+}
