@@ -27,7 +27,11 @@
  * for the largest Location: a request can cause) so that it and the body
  * leave in a single sendmsg(): an evbuffer would need its chains pulled
  * together or peeked into iovecs first, for bytes that are almost always
- * sent at once.
+ * sent at once. Measured in one run (tests/bench/head-buffer.c, the head
+ * of a 200 and a 612-byte body, pinned): 28-31 ns per response here,
+ * 141-158 ns through an evbuffer (add, peek, drain), about 1.5% of the
+ * server's whole CPU time per request. What the socket does not take
+ * goes to the client's evbuffer.
  */
 void
 wbuf_add(struct wbuf *b, const char *s, size_t n)
