@@ -23,7 +23,7 @@ fi
 IDLE_CONNS=1000 PP_CONNS=50 UDP_SOCKS=50
 
 for f in "$ECHO_BIN" "$REF_BIN" "$LOAD"; do
-    [ -x "$f" ] || { echo "bench-echo: $f missing (build it; ECHO_BIN=$REF_BIN benches the reference against itself)" >&2; exit 1; }
+    [ -x "$f" ] || { echo "bench-echo: $f missing (build it; make bench-echo BENCH_ECHO_BIN=$REF_BIN benches the reference against itself)" >&2; exit 1; }
 done
 command -v systemd-socket-activate >/dev/null || { echo "bench-echo: needs systemd-socket-activate (package systemd)" >&2; exit 1; }
 

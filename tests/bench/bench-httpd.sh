@@ -258,7 +258,11 @@ EOF
         read -r -a extra <<<"${HTTPD_ARGS:-}"
         CMD=("$HTTPD_BIN" --root "$ROOT" "${extra[@]}")
         [ "$kind" = ours ] || CMD+=(--no-access-log)
-        VERSION="git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- httpd common 2>/dev/null || echo +changes)"
+        if [ "$(realpath "$HTTPD_BIN")" = "$(realpath build/socket-activate-httpd 2>/dev/null)" ]; then
+            VERSION="git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- httpd common 2>/dev/null || echo +changes)"
+        else
+            VERSION=$HTTPD_BIN   # another build: this tree's commit would be a lie
+        fi
         ;;
     esac
 }

@@ -2,16 +2,19 @@
 # the repo root). Nothing here is a test: it prints numbers.
 #   make bench-echo          full run (1 GiB bulk, 3 s per timed test, median of
 #                            3), pinned (server CPU 0, client CPU 1) then
-#                            unpinned (~8 min)
+#                            unpinned (about 5 min)
 #   make bench-echo-quick    smoke run (64 MiB bulk, 1 s per test, pinned)
-#   ECHO_BIN=build/bench/ref-echo make bench-echo   reference against itself
+#   make bench-echo BENCH_ECHO_BIN=PATH   another build in our column (an
+#                            older commit's, the reference itself); it is
+#                            run as it is, never rebuilt
 
 BENCH_DIR := tests/bench
 BENCH_OUT_DIR := build/bench
 # Our own flags, only on these two programs; the user's CFLAGS (as given,
 # not the servers' additions) go first.
 BENCH_CFLAGS := -O2 -g -Wall -Wextra -pthread
-# The top Makefile's $(ECHO_BIN) unless the command line names another.
+# The server under test: ours unless the command line names another. Not
+# ECHO_BIN=PATH: that would make the top Makefile link ours into PATH.
 BENCH_ECHO_BIN = $(ECHO_BIN)
 
 $(BENCH_OUT_DIR)/ref-echo: $(BENCH_DIR)/ref-echo.c

@@ -4,28 +4,34 @@
 # relative to the repo root). Nothing here is a test: it prints numbers.
 #   make bench-httpd-deps    install wrk, lighttpd, nginx-light (apt; services left stopped and disabled)
 #   make bench-httpd         10 s per measurement, pinned (server CPU 0, wrk CPU 1)
-#                            then unpinned (about 6 min)
+#                            then unpinned (about 4 min)
 #   make bench-httpd-quick   2 s per measurement, pinned only (smoke run, about 1 min)
 #   make bench-httpd HTTPD_CMD=lighttpd   lighttpd in the "ours" column (checks the plumbing)
+#   make bench-httpd BENCH_HTTPD_BIN=PATH   another build of ours (an older
+#                            commit's), run as it is, never rebuilt
 # Results: tables on stdout, CSV and text in $(HTTPD_BENCH_OUT)
 # (httpd-latest-pinned.txt, httpd-latest-unpinned.txt).
 
 HTTPD_BENCH_OUT ?= build/bench
 HTTPD_BENCH_SH := tests/bench/bench-httpd.sh
 FLOOR_HTTPD := build/bench/floor-httpd
+# The server under test: ours unless the command line names another. Not
+# HTTPD_BIN=PATH: that would make the top Makefile link ours into PATH.
+BENCH_HTTPD_BIN = $(HTTPD_BIN)
 
 $(FLOOR_HTTPD): tests/bench/floor-httpd.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDFLAGS)
 
-# Our server is built first; a failed build does not stop the benchmark,
-# the script marks our columns "skipped: build failed" instead.
+# Our server is built first (only ours: another build named by
+# BENCH_HTTPD_BIN is run as it is); a failed build does not stop the
+# benchmark, the script marks our columns "skipped: build failed" instead.
 define httpd_bench_run
 	@failed=0; \
-	if [ -z '$(HTTPD_CMD)' ]; then \
+	if [ -z '$(HTTPD_CMD)' ] && [ '$(BENCH_HTTPD_BIN)' = '$(HTTPD_BIN)' ]; then \
 		$(MAKE) --no-print-directory '$(HTTPD_BIN)' || failed=1; \
 	fi; \
-	HTTPD_BIN='$(HTTPD_BIN)' HTTPD_BUILD_FAILED=$$failed \
+	HTTPD_BIN='$(BENCH_HTTPD_BIN)' HTTPD_BUILD_FAILED=$$failed \
 		BENCH_OUT='$(HTTPD_BENCH_OUT)' FLOOR_BIN='$(FLOOR_HTTPD)' \
 		$(1) $(HTTPD_BENCH_SH)
 endef
