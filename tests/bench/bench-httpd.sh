@@ -261,7 +261,9 @@ EOF
         if [ "$(realpath "$HTTPD_BIN")" = "$(realpath build/socket-activate-httpd 2>/dev/null)" ]; then
             VERSION="git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- httpd common 2>/dev/null || echo +changes)"
         else
-            VERSION=$HTTPD_BIN   # another build: this tree's commit would be a lie
+            # Another build: this tree's commit would be a lie; its own
+            # tree's, if it has one, is the best guess (the path is above).
+            VERSION="$(git -C "$(dirname "$HTTPD_BIN")" rev-parse --short HEAD 2>/dev/null || echo '?') (another tree)"
         fi
         ;;
     esac
