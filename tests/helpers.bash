@@ -105,8 +105,10 @@ running_not_zombie() {
 
 teardown() {
 	local p bad=0 deadline=$((SECONDS + ${TEARDOWN_GRACE:-0}))
-	# make coverage: a server writes its counters when it exits, never
-	# when killed: SIGTERM first, and TEARDOWN_GRACE seconds to exit.
+	# LeakSanitizer, valgrind and make coverage do their work when a server
+	# exits, never when it is killed: SIGTERM first, and TEARDOWN_GRACE
+	# seconds to exit (tests/run-all's ASan pass, tests/run-valgrind and
+	# tests/coverage.sh set it).
 	if [ "${TEARDOWN_GRACE:-0}" -gt 0 ]; then
 		for p in "${BG_PIDS[@]}"; do
 			kill -TERM "$p" 2>/dev/null || true
@@ -118,9 +120,10 @@ teardown() {
 		done
 	fi
 	for p in "${BG_PIDS[@]}"; do
-		# Under valgrind the leak check runs at exit: one killed is unchecked.
-		if [ -n "${VALGRIND:-}" ] && running_not_zombie "$p"; then
-			echo "pid $p still ran ${TEARDOWN_GRACE:-0} s after SIGTERM: killed, so valgrind never checked it for leaks"
+		# Leak checks (LeakSanitizer, valgrind) and coverage counters run
+		# at exit: a process killed here went unchecked.
+		if [ "${TEARDOWN_GRACE:-0}" -gt 0 ] && running_not_zombie "$p"; then
+			echo "pid $p still ran ${TEARDOWN_GRACE} s after SIGTERM: killed, so its exit checks (leaks, coverage) never ran"
 			bad=1
 		fi
 		kill -9 "$p" 2>/dev/null || true
