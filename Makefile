@@ -62,6 +62,9 @@ UNIT_COMMON_BIN = $(B)/unit/test-common
 UNIT_COMMON_OBJ = $(B)/tests/unit/test-common.o
 SANDBOX_PROBE_BIN = $(B)/sandbox-probe
 SANDBOX_PROBE_OBJ = $(B)/tests/tools/sandbox-probe.o
+# A stand-in server that can leak, for tests/07-leak-checks.bats.
+LEAK_PROBE_BIN = $(B)/leak-probe
+LEAK_PROBE_OBJ = $(B)/tests/tools/leak-probe.o
 # Preloaded into the servers by tests/03-sandbox.bats; never sanitized (a
 # preloaded library cannot come before the sanitizer's runtime).
 SANDBOX_PRELOAD = $(B)/sandbox-preload.so
@@ -70,7 +73,7 @@ SANDBOX_PRELOAD = $(B)/sandbox-preload.so
 BINS = $(ECHO_BIN)
 MANS = echo/socket-activate-echo.1
 UNIT_BINS = $(UNIT_COMMON_BIN)
-TEST_BINS = $(SANDBOX_PROBE_BIN) $(SANDBOX_PRELOAD) $(B)/unit/unit.bats
+TEST_BINS = $(SANDBOX_PROBE_BIN) $(LEAK_PROBE_BIN) $(SANDBOX_PRELOAD) $(B)/unit/unit.bats
 
 .PHONY: all servers build-all clean check check-asan check-valgrind \
 	check-debian13 test demo screenshots install uninstall
@@ -103,6 +106,9 @@ $(UNIT_COMMON_BIN): $(UNIT_COMMON_OBJ) $(UNIT_SUPPORT_OBJ) $(COMMON_OBJ)
 $(SANDBOX_PROBE_BIN): $(SANDBOX_PROBE_OBJ) $(B)/common/sandbox.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(LEAK_PROBE_BIN): $(LEAK_PROBE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(SANDBOX_PRELOAD): tests/tools/sandbox-preload.c
 	@mkdir -p $(dir $@)
 	$(CC) -shared -fPIC -O2 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
@@ -119,7 +125,7 @@ $(B)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 -include $(COMMON_OBJ:.o=.d) $(ECHO_OBJ:.o=.d) $(UNIT_COMMON_OBJ:.o=.d) \
-	$(UNIT_SUPPORT_OBJ:.o=.d) $(SANDBOX_PROBE_OBJ:.o=.d)
+	$(UNIT_SUPPORT_OBJ:.o=.d) $(SANDBOX_PROBE_OBJ:.o=.d) $(LEAK_PROBE_OBJ:.o=.d)
 
 # The test suite: every tests/*.bats file and the unit tests, against this
 # build's binaries. `make check` runs it on the normal build and again
@@ -134,10 +140,10 @@ check:
 	tests/run-all
 
 # Sanitizer reports fail the test they happen in; LeakSanitizer reports
-# when a server exits, so teardown lets every server exit on SIGTERM.
+# when a server exits, and on this build teardown lets every server exit.
 check-asan:
-	TEARDOWN_GRACE=10 ASAN_OPTIONS=detect_leaks=1:symbolize=0 \
-	UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) WERROR=1 SANITIZE=1 test
+	ASAN_OPTIONS=detect_leaks=1:symbolize=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	$(MAKE) WERROR=1 SANITIZE=1 test
 
 # The server tests with every server under valgrind memcheck (slow).
 check-valgrind: build-all

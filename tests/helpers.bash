@@ -103,13 +103,27 @@ running_not_zombie() {
 	[ "${st%% *}" != Z ]
 }
 
+# teardown_grace: how long teardown lets servers exit after SIGTERM before
+# it kills them. LeakSanitizer, valgrind and make coverage do their work
+# when a server exits, never when it is killed: 10 s on the ASan build
+# ($BUILD_DIR .../asan, as make check-asan and tests/run-all set it) and
+# under valgrind (tests/run-valgrind); TEARDOWN_GRACE overrides (0: kill at
+# once, as the normal build does).
+teardown_grace() {
+	if [ -n "${TEARDOWN_GRACE:-}" ]; then
+		echo "$TEARDOWN_GRACE"
+	elif [ -n "${VALGRIND:-}" ] || [[ ${BUILD_DIR:-} == */asan ]]; then
+		echo 10
+	else
+		echo 0
+	fi
+}
+
 teardown() {
-	local p bad=0 deadline=$((SECONDS + ${TEARDOWN_GRACE:-0}))
-	# LeakSanitizer, valgrind and make coverage do their work when a server
-	# exits, never when it is killed: SIGTERM first, and TEARDOWN_GRACE
-	# seconds to exit (tests/run-all's ASan pass, tests/run-valgrind and
-	# tests/coverage.sh set it).
-	if [ "${TEARDOWN_GRACE:-0}" -gt 0 ]; then
+	local p bad=0 grace
+	grace=$(teardown_grace)
+	local deadline=$((SECONDS + grace))
+	if [ "$grace" -gt 0 ]; then
 		for p in "${BG_PIDS[@]}"; do
 			kill -TERM "$p" 2>/dev/null || true
 		done
@@ -120,10 +134,9 @@ teardown() {
 		done
 	fi
 	for p in "${BG_PIDS[@]}"; do
-		# Leak checks (LeakSanitizer, valgrind) and coverage counters run
-		# at exit: a process killed here went unchecked.
-		if [ "${TEARDOWN_GRACE:-0}" -gt 0 ] && running_not_zombie "$p"; then
-			echo "pid $p still ran ${TEARDOWN_GRACE} s after SIGTERM: killed, so its exit checks (leaks, coverage) never ran"
+		# A process killed here went unchecked.
+		if [ "$grace" -gt 0 ] && running_not_zombie "$p"; then
+			echo "pid $p still ran $grace s after SIGTERM: killed, so its exit checks (leaks, coverage) never ran"
 			bad=1
 		fi
 		kill -9 "$p" 2>/dev/null || true
