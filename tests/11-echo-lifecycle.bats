@@ -164,15 +164,28 @@ PY
 	port=$(free_port)
 	launch tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN" --shutdown-timeout 0.5
 	# Fill both directions: the server stops reading once its reply is stuck.
-	head -c 20M /dev/zero >big
-	timeout 10 socat -u OPEN:big tcp4:127.0.0.1:$port 3>&- &
+	# The client sends until it is killed: it never closes on its own, which
+	# would end the connection before the timeout.
+	timeout 30 socat -u OPEN:/dev/zero tcp4:127.0.0.1:$port 3>&- &
 	BG_PIDS+=("$!")
-	# Stuck: more echo waits in the server's send queue than one loopback
-	# segment (64 KiB) in flight, so the client's window is closed.
+	# Stuck: the client's window is closed (more echo waits in the server's
+	# send queue than one 64 KiB loopback segment), and what the server has
+	# not yet read (Recv-Q, which it drains at SIGTERM) and what it has
+	# queued (Send-Q) exceed its send buffer (skmem tb): at SIGTERM its echo
+	# cannot all be handed to the kernel. A send queue merely growing (the
+	# server still keeping up) is not stuck: SIGTERM then finds room for the
+	# rest, and the connection ends cleanly before the timeout.
 	echo_stuck() {
-		ss -Htn state established "( sport = :$port )" | awk '$2 > 65536 { f = 1 } END { exit !f }'
+		ss -Htnm state established "( sport = :$port )" | awk '
+			/skmem/ {
+				if (match($0, /tb[0-9]+/) && s > 65536 && r + s > substr($0, RSTART + 2, RLENGTH - 2) + 0)
+					f = 1
+				next
+			}
+			{ r = $1; s = $2 }
+			END { exit !f }'
 	}
-	wait_for 10 echo_stuck
+	wait_for 20 echo_stuck
 	stop_server 3
 	grep -q "1 connections still open 500 ms after the stop request" "$(LOG)"
 }
