@@ -4,6 +4,7 @@
  * rows, one --help text, the value parsers with their ranges and error
  * messages, and a program's whole life (cli_main(), see cli.h).
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -16,65 +17,254 @@
 #include "cli.h"
 #include "log.h"
 
-/* The options both servers share: values in struct cli. */
+/* The options both servers share: values in struct cli. A NULL help is
+ * the program's own text (cli_help()). */
 static const struct cli_option cli_shared_opts[] = {
-	{ "listen", 'l', CLI_LISTEN, 0, 0, 0 },
+	{ "listen", 'l', CLI_LISTEN, 0, 0, 0, "ADDRESS", NULL, NULL },
 	/* Milliseconds in an unsigned: at most 49.7 days. */
 	{ "exit-idle", 0, CLI_MS, offsetof(struct cli, server.exit_idle_ms),
-	    0, 86400 * 49 },
+	    0, 86400 * 49, "SECONDS",
+	    "exit 0 after SECONDS in which no connection was open and nothing "
+	    "arrived, so that systemd starts it again for the next client; 0: "
+	    "never", "never" },
 	{ "max-connections", 0, CLI_UNSIGNED,
-	    offsetof(struct cli, server.max_conns), 1, 1000000 },
+	    offsetof(struct cli, server.max_conns), 1, 1000000, "N",
+	    "pause accepting at N open connections and resume when one closes",
+	    NULL },
 	{ "shutdown-timeout", 0, CLI_MS,
-	    offsetof(struct cli, server.shutdown_timeout_ms), 0, 3600 },
-	{ "no-sandbox", 0, CLI_CLEAR, offsetof(struct cli, server.sandbox), 0, 0 },
+	    offsetof(struct cli, server.shutdown_timeout_ms), 0, 3600,
+	    "SECONDS",
+	    "after SIGTERM or SIGINT, give open connections at most SECONDS to "
+	    "finish, then exit", NULL },
+	{ "no-sandbox", 0, CLI_CLEAR, offsetof(struct cli, server.sandbox),
+	    0, 0, NULL, NULL, NULL },
 	/* The C++ server took any unsigned; a day covers every demo. */
 	{ "start-sleep", 't', CLI_MS, offsetof(struct cli, server.start_sleep_ms),
-	    0, 86400 },
-	{ "debug", 'd', CLI_SET, offsetof(struct cli, debug), 0, 0 },
-	{ "help", 'h', CLI_HELP, 0, 0, 0 },
-	{ "version", 'V', CLI_VERSION, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 },
+	    0, 86400, "SECONDS",
+	    "wait SECONDS before serving and before READY=1, saying so in "
+	    "STATUS= (cold-start demos)", NULL },
+	{ "debug", 'd', CLI_SET, offsetof(struct cli, debug), 0, 0, NULL, NULL,
+	    NULL },
+	{ "help", 'h', CLI_HELP, 0, 0, 0, NULL, "show this help and exit",
+	    NULL },
+	{ "version", 'V', CLI_VERSION, 0, 0, 0, NULL,
+	    "show the version and exit", NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 
+/* A byte count as the options take it: "256", "64K", "1M". */
 static void
-cli_usage(const struct cli_prog *p, FILE *f)
+cli_bytes_text(unsigned long v, char *buf, size_t len)
 {
-	fprintf(f, "Usage: %s [OPTION]...\n%s\n%s", p->name, p->summary,
-	    p->help);
-	/* The forms and prefixes are addr.c's; README and the man pages list
-	 * them in the same words (tests/06-docs.bats compares). */
-	fprintf(f,
-"  -l, --listen=ADDRESS        bind ADDRESS instead of (or as well as) taking\n"
-"                              sockets from systemd; repeatable. ADDRESS is\n"
-"                              PORT (IPv4 and IPv6), IPV4:PORT, [IPV6]:PORT,\n"
-"                              /PATH, @ABSTRACT, vsock:CID:PORT or vsock::PORT\n"
-"                              (any CID), after an optional %s",
+	static const char units[] = "GMK";
+	unsigned long mult = 1ul << 30;
+	int i;
+
+	for (i = 0; i < 3; i++, mult >>= 10) {
+		if (v >= mult && v % mult == 0) {
+			snprintf(buf, len, "%lu%c", v / mult, units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%lu", v);
+}
+
+/* Seconds as the options take them: "5", "0.25". */
+static void
+cli_seconds_text(unsigned long ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%lu", ms / 1000);
+	else if (ms % 100 == 0)
+		snprintf(buf, len, "%lu.%lu", ms / 1000, ms % 1000 / 100);
+	else if (ms % 10 == 0)
+		snprintf(buf, len, "%lu.%02lu", ms / 1000, ms % 1000 / 10);
+	else
+		snprintf(buf, len, "%lu.%03lu", ms / 1000, ms % 1000);
+}
+
+/* The values o takes, in its own units: for --help and error messages. */
+static void
+cli_range_text(const struct cli_option *o, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+
+	switch (o->kind) {
+	case CLI_SIZE:
+		cli_bytes_text(o->min, lo, sizeof(lo));
+		cli_bytes_text(o->max, hi, sizeof(hi));
+		snprintf(buf, len, "%s to %s", lo, hi);
+		break;
+	case CLI_MS:
+		cli_seconds_text(o->min, lo, sizeof(lo));
+		snprintf(buf, len, "%s to %lu", lo, o->max);
+		break;
+	case CLI_FIELD:
+		snprintf(buf, len, "%lu to %lu characters", o->min, o->max);
+		break;
+	default:
+		snprintf(buf, len, "%lu to %lu", o->min, o->max);
+		break;
+	}
+}
+
+/*
+ * What o's value is in defaults (the program's context or struct cli
+ * before any option): "256K", "5", "never". Empty for options without a
+ * value to show.
+ */
+static void
+cli_default_text(const struct cli_option *o, const char *defaults,
+    char *buf, size_t len)
+{
+	const void *v = defaults + o->offset;
+	const char *s;
+	unsigned long n;
+
+	buf[0] = '\0';
+	switch (o->kind) {
+	case CLI_UNSIGNED:
+	case CLI_MS:
+		n = *(const unsigned *)v;
+		break;
+	case CLI_SIZE:
+		n = *(const size_t *)v;
+		break;
+	case CLI_STRING:
+	case CLI_FIELD:
+		s = *(const char *const *)v;
+		if (s || o->zero)
+			snprintf(buf, len, "%s", s ? s : o->zero);
+		return;
+	default:
+		return;
+	}
+	if (n == 0 && o->zero)
+		snprintf(buf, len, "%s", o->zero);
+	else if (o->kind == CLI_SIZE)
+		cli_bytes_text(n, buf, len);
+	else if (o->kind == CLI_MS)
+		cli_seconds_text(n, buf, len);
+	else
+		snprintf(buf, len, "%lu", n);
+}
+
+/* The --listen text: the forms are addr.c's, the types the program's. */
+static void
+cli_listen_help(const struct cli_prog *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "bind ADDRESS itself, beside any sockets systemd "
+	    "passes; repeatable. ADDRESS is PORT (every address, IPv4 and "
+	    "IPv6), IPV4:PORT, [IPV6]:PORT, /PATH, @ABSTRACT, vsock:CID:PORT "
+	    "or vsock::PORT (any CID), after an optional %s",
 	    p->types == ACTIVATE_STREAM ?
-"tcp: or stream:\n"
-"                              prefix; udp:, dgram:, datagram: and seqpacket:\n"
-"                              addresses are a usage error\n" :
-"type prefix:\n"
-"                              tcp: or stream: (the default), udp:, dgram: or\n"
-"                              datagram:, seqpacket:\n");
-	fprintf(f,
-"      --exit-idle=SECONDS     exit after SECONDS in which no connection was\n"
-"                              open and nothing arrived (systemd starts it\n"
-"                              again on demand); default: never\n"
-"      --max-connections=N     pause accepting at N open connections\n"
-"                              (default 4096)\n"
-"      --shutdown-timeout=SECONDS\n"
-"                              after SIGTERM, wait at most SECONDS for open\n"
-"                              connections to finish (default 5)\n"
-"      --no-sandbox            do not confine the process (by default, once\n"
-"%s"
-"  -t, --start-sleep=SECONDS   wait SECONDS before serving and READY=1, for\n"
-"                              cold-start demos (default 0, at most 86400)\n"
-"  -d, --debug                 %s"
-"  -h, --help                  show this help and exit\n"
-"  -V, --version               show the version and exit\n"
-"\n"
-"%s"
-"See %s(1).\n", p->sandbox_help, p->debug_help, p->exit_status, p->name);
+	    "tcp: or stream: prefix; udp:, dgram:, datagram: and seqpacket: "
+	    "addresses are a usage error" :
+	    "type prefix: tcp: or stream: (the default), udp:, dgram: or "
+	    "datagram:, seqpacket:");
+}
+
+/*
+ * Words of text, wrapped at 79 columns from column 30, after head (the
+ * option's names) when it fits before that column.
+ */
+static void
+cli_wrap(FILE *f, const char *head, const char *text)
+{
+	const char *w = text;
+	int col;
+
+	col = fprintf(f, "%s", head);
+	if (col > 28) {
+		fputc('\n', f);
+		col = 0;
+	}
+	fprintf(f, "%*s", 30 - col, "");
+	col = 30;
+	while (*w) {
+		size_t n = strcspn(w, " ");
+
+		if (col > 30 && col + 1 + (int)n > 79) {
+			fprintf(f, "\n%30s", "");
+			col = 30;
+		} else if (col > 30) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(w, 1, n, f);
+		col += (int)n;
+		w += n;
+		w += strspn(w, " ");
+	}
+	fputc('\n', f);
+}
+
+/* The help text of o: its own, or the program's for the shared rows
+ * whose words differ between the servers. */
+static const char *
+cli_help(const struct cli_prog *p, const struct cli_option *o, char *buf,
+    size_t len)
+{
+	if (o->help)
+		return o->help;
+	if (o->kind == CLI_LISTEN)
+		cli_listen_help(p, buf, len);
+	else if (o->kind == CLI_CLEAR)
+		snprintf(buf, len, "do not confine the process; by default, once "
+		    "its sockets are set up, %s", p->sandbox_help);
+	else
+		snprintf(buf, len, "%s", p->debug_help);
+	return buf;
+}
+
+/* One option's entry in --help: what it does, then "Default: X." and
+ * "Range: R." as the man page says them too (tests/06-docs.bats). */
+static void
+cli_usage_option(FILE *f, const struct cli_prog *p,
+    const struct cli_option *o, const char *defaults)
+{
+	char head[80], help[1024], def[128], range[80], days[16], text[1536];
+	int n;
+
+	n = snprintf(head, sizeof(head), "  %c%c%s--%s%s%s",
+	    o->key ? '-' : ' ', o->key ? o->key : ' ', o->key ? ", " : "  ",
+	    o->name, o->arg ? "=" : "", o->arg ? o->arg : "");
+	assert(n > 0 && (size_t)n < sizeof(head));
+	cli_default_text(o, defaults, def, sizeof(def));
+	range[0] = '\0';
+	if (o->kind == CLI_UNSIGNED || o->kind == CLI_SIZE ||
+	    o->kind == CLI_MS || o->kind == CLI_FIELD)
+		cli_range_text(o, range, sizeof(range));
+	/* Long maximums in days too: "4233600 (49 days)". */
+	days[0] = '\0';
+	if (o->kind == CLI_MS && o->max >= 86400 && o->max % 86400 == 0)
+		snprintf(days, sizeof(days), o->max == 86400 ? " (a day)" :
+		    " (%lu days)", o->max / 86400);
+	n = snprintf(text, sizeof(text), "%s.%s%s%s%s%s%s%s%s",
+	    cli_help(p, o, help, sizeof(help)), def[0] ? " Default: " : "",
+	    def, def[0] ? "." : "", range[0] ? " Range: " : "", range, days,
+	    o->kind == CLI_SIZE ? ", with suffix K, M or G" : "",
+	    range[0] ? "." : "");
+	assert(n > 0 && (size_t)n < sizeof(text));
+	cli_wrap(f, head, text);
+}
+
+/* --help, with each option's default as it is in the defaults given:
+ * the program's context and struct cli before any option was applied. */
+static void
+cli_usage(const struct cli_prog *p, const void *ctx_defaults,
+    const struct cli *cli_defaults, FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s [OPTION]...\n%s\n", p->name, p->summary);
+	for (i = 0; p->options[i].name; i++)
+		cli_usage_option(f, p, &p->options[i], ctx_defaults);
+	for (i = 0; cli_shared_opts[i].name; i++)
+		cli_usage_option(f, p, &cli_shared_opts[i],
+		    (const char *)cli_defaults);
+	fprintf(f, "\n%s%s%s\nSee %s(1).\n", p->notes ? p->notes : "",
+	    p->notes ? "\n" : "", p->exit_status, p->name);
 }
 
 static int
@@ -97,48 +287,6 @@ cli_listen(const struct cli_prog *p, struct cli *cli, char *arg)
 	}
 	cli->listen[cli->nlisten++] = arg;
 	return -1;
-}
-
-/* A byte count as the options take it: "256", "64K", "1M". */
-static void
-cli_bytes_text(unsigned long v, char *buf, size_t len)
-{
-	static const char units[] = "GMK";
-	unsigned long mult = 1ul << 30;
-	int i;
-
-	for (i = 0; i < 3; i++, mult >>= 10) {
-		if (v >= mult && v % mult == 0) {
-			snprintf(buf, len, "%lu%c", v / mult, units[i]);
-			return;
-		}
-	}
-	snprintf(buf, len, "%lu", v);
-}
-
-/* The values o takes, in its own units, for an error message. */
-static void
-cli_range_text(const struct cli_option *o, char *buf, size_t len)
-{
-	char lo[32], hi[32];
-
-	switch (o->kind) {
-	case CLI_SIZE:
-		cli_bytes_text(o->min, lo, sizeof(lo));
-		cli_bytes_text(o->max, hi, sizeof(hi));
-		snprintf(buf, len, "%s to %s", lo, hi);
-		break;
-	case CLI_MS:
-		if (o->min % 1000)
-			snprintf(buf, len, "%lu.%03lu to %lu", o->min / 1000,
-			    o->min % 1000, o->max);
-		else
-			snprintf(buf, len, "%lu to %lu", o->min / 1000, o->max);
-		break;
-	default:
-		snprintf(buf, len, "%lu to %lu", o->min, o->max);
-		break;
-	}
 }
 
 /* Option o with argument arg, its value at base + o->offset. Returns -1 to
@@ -185,7 +333,8 @@ cli_apply(const struct cli_prog *p, struct cli *cli,
 	case CLI_LISTEN:
 		return cli_listen(p, cli, arg);
 	case CLI_HELP:
-		cli_usage(p, stdout);
+		/* cli_parse() prints it: it has the defaults. */
+		assert(!"--help reached cli_apply()");
 		return 0;
 	case CLI_VERSION:
 		printf("%s %s\n", p->name, VERSION);
@@ -249,7 +398,10 @@ int
 cli_parse(const struct cli_prog *p, void *ctx, int argc, char **argv,
     struct cli *cli)
 {
+	const struct cli_option *o;
 	struct option *opts;
+	struct cli cli_defaults;
+	void *ctx_defaults;
 	char shortopts[64];
 	size_t nown = 0, i;
 	int opt, ret = 2;
@@ -258,9 +410,14 @@ cli_parse(const struct cli_prog *p, void *ctx, int argc, char **argv,
 	cli->server.max_conns = 4096;
 	cli->server.shutdown_timeout_ms = 5000;
 	cli->server.sandbox = true;
+	/* --help shows the defaults, whatever options came before it. */
+	cli_defaults = *cli;
+	ctx_defaults = malloc(p->ctx_size);
+	if (ctx_defaults)
+		memcpy(ctx_defaults, ctx, p->ctx_size);
 	opts = cli_getopt_table(p, shortopts, sizeof(shortopts), &nown);
 	cli->listen = calloc((size_t)argc, sizeof(*cli->listen));
-	if (!opts || !cli->listen) {
+	if (!opts || !cli->listen || !ctx_defaults) {
 		fprintf(stderr, "%s: out of memory\n", p->name);
 		goto out;
 	}
@@ -271,10 +428,13 @@ cli_parse(const struct cli_prog *p, void *ctx, int argc, char **argv,
 			fprintf(stderr, "Try '%s --help'.\n", p->name);
 			goto out;
 		}
-		ret = i < nown ?
-		    cli_apply(p, cli, &p->options[i], ctx, optarg) :
-		    cli_apply(p, cli, &cli_shared_opts[i - nown], (char *)cli,
-		    optarg);
+		o = i < nown ? &p->options[i] : &cli_shared_opts[i - nown];
+		if (o->kind == CLI_HELP) {
+			cli_usage(p, ctx_defaults, &cli_defaults, stdout);
+			ret = 0;
+			goto out;
+		}
+		ret = cli_apply(p, cli, o, i < nown ? ctx : (char *)cli, optarg);
 		if (ret >= 0)
 			goto out;
 	}
@@ -286,6 +446,7 @@ cli_parse(const struct cli_prog *p, void *ctx, int argc, char **argv,
 	}
 	ret = -1;
 out:
+	free(ctx_defaults);
 	free(opts);
 	return ret;
 }

@@ -28,6 +28,12 @@ struct cli {
  * options, into struct cli for the shared ones). min and max bound
  * CLI_UNSIGNED and CLI_SIZE; for CLI_MS, max is in seconds and min in ms;
  * for CLI_FIELD, they bound its length.
+ *
+ * The row is also the option's whole --help entry: arg names the value,
+ * help says what it does, and the default, the range and the suffixes
+ * are printed from the row and the program's defaults, never typed, so
+ * --help cannot disagree with what the parser enforces. The man pages
+ * quote help and "Default: ..." verbatim (tests/06-docs.bats checks).
  */
 enum cli_kind {
 	CLI_SET,		/* a bool, set */
@@ -50,18 +56,24 @@ struct cli_option {
 	enum cli_kind kind;
 	size_t offset;
 	unsigned long min, max;
+	const char *arg;	/* "BYTES", "SECONDS"; NULL without a value */
+	const char *help;	/* one sentence or more, no default in it;
+				 * NULL: the program's (see struct cli_prog) */
+	const char *zero;	/* the default's name when it is 0 or NULL
+				 * ("never", "none"); NULL: print it */
 };
 
 /* A program's own part of the command line and of its --help. */
 struct cli_prog {
 	const char *name;		/* "socket-activate-echo" */
 	const char *summary;		/* what it does, after "Usage:" */
-	const char *help;		/* its own options, in --help form */
 	const struct cli_option *options; /* its own, ended by a NULL name */
+	size_t ctx_size;		/* of the context its options fill */
 	unsigned types;			/* ACTIVATE_* bits it serves */
 	const char *types_refused;	/* why other --listen types are refused */
-	const char *sandbox_help;	/* what --no-sandbox leaves open */
-	const char *debug_help;		/* what --debug logs */
+	const char *sandbox_help;	/* --no-sandbox: what the sandbox closes */
+	const char *debug_help;		/* --debug: what it logs */
+	const char *notes;		/* paragraphs after the options, or NULL */
 	const char *exit_status;	/* the "Exit status:" paragraph */
 	/* How to start it, for the "no sockets to serve" error. */
 	const char *example;

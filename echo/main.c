@@ -10,16 +10,27 @@
 
 static const struct cli_option echo_opts[] = {
 	{ "max-buffer", 0, CLI_SIZE, offsetof(struct echo_conf, max_buffer),
-	    1, 64ul << 20 },
+	    1, 64ul << 20, "BYTES",
+	    "read at most BYTES at once from a stream connection, and hold at "
+	    "most that much for a client that does not read its echo: it is "
+	    "not read from until it catches up", NULL },
 	{ "max-datagram", 0, CLI_SIZE, offsetof(struct echo_conf, max_datagram),
-	    1, 16ul << 20 },
+	    1, 16ul << 20, "BYTES",
+	    "drop datagrams and seqpacket records larger than BYTES instead of "
+	    "answering them: a reply is never cut short", NULL },
 	{ "udp-rate-limit", 0, CLI_UNSIGNED,
-	    offsetof(struct echo_conf, udp_rate), 0, 1000000 },
+	    offsetof(struct echo_conf, udp_rate), 0, 1000000, "N",
+	    "answer at most N datagrams per second per remote source address; "
+	    "0: no limit", NULL },
 	{ "udp-global-rate-limit", 0, CLI_UNSIGNED,
-	    offsetof(struct echo_conf, udp_global_rate), 0, 10000000 },
+	    offsetof(struct echo_conf, udp_global_rate), 0, 10000000, "N",
+	    "answer at most N datagrams per second from all remote sources "
+	    "together; 0: no limit", NULL },
 	/* Readiness is always notified when NOTIFY_SOCKET is set. */
-	{ "sdnotify", 's', CLI_IGNORE, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 },
+	{ "sdnotify", 's', CLI_IGNORE, 0, 0, 0, NULL,
+	    "accepted for compatibility with the earlier C++ image: readiness "
+	    "is always notified when NOTIFY_SOCKET is set", NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 
 static int
@@ -34,34 +45,25 @@ static const struct cli_prog echo_prog = {
 "Echo every byte, datagram and record back on every socket systemd passes\n"
 "(TCP and UDP over IPv4/IPv6, Unix stream/datagram/seqpacket, vsock), or on\n"
 "sockets it binds itself with --listen.\n",
-	.help =
-"      --max-buffer=BYTES      read at most BYTES at once and hold at most\n"
-"                              that much for a client that does not read\n"
-"                              (default 256K)\n"
-"      --max-datagram=BYTES    drop datagrams and seqpacket records larger\n"
-"                              than BYTES (default 65535)\n"
-"      --udp-rate-limit=N      answer at most N datagrams per second per\n"
-"                              remote source address (default 1000; 0: no\n"
-"                              limit); loopback sources are never limited\n"
-"      --udp-global-rate-limit=N\n"
-"                              answer at most N datagrams per second from\n"
-"                              all remote sources together (default 10000;\n"
-"                              0: no limit)\n"
-"  -s, --sdnotify              accepted for compatibility; readiness is\n"
-"                              always notified when NOTIFY_SOCKET is set\n",
 	.options = echo_opts,
+	.ctx_size = sizeof(struct echo_conf),
 	.types = ACTIVATE_STREAM | ACTIVATE_DGRAM | ACTIVATE_SEQPACKET,
 	.types_refused = "",
 	.sandbox_help =
-"                              its sockets are set up, it gives up all\n"
-"                              filesystem access, TCP bind/connect, exec and\n"
-"                              new sockets: Landlock and seccomp)\n",
-	.debug_help = "log every datagram and dropped packet\n",
+"it gives up all filesystem access, TCP bind and connect, exec and new "
+"sockets (Landlock and seccomp)",
+	.debug_help = "also log every datagram, and every dropped one with the "
+"reason",
+	.notes =
+"The UDP rate limits apply to IPv4 and IPv6 sources other than loopback.\n"
+"Datagrams from source port 0 and from the small-service ports 7, 9, 13, 19\n"
+"and 37 are never answered.\n",
 	.exit_status =
-"Exit status: 0 after SIGTERM/SIGINT, --exit-idle, or when the last passed\n"
+"Exit status: 0 after SIGTERM or SIGINT, --exit-idle, or when the last passed\n"
 "connection closed; 1 when there is nothing to serve (passed fds that are\n"
 "not sockets are closed with a warning), a passed socket is of a family or\n"
-"type it does not serve, or --listen cannot bind; 2 on a usage error.\n",
+"type it does not serve, --listen cannot bind, or the sandbox cannot be\n"
+"applied; 2 on a usage error.\n",
 	.example = "systemd-socket-activate -l 3000 " PROG,
 	.attach = echo_attach,
 };

@@ -23,23 +23,52 @@ struct httpd_args {
 
 #define CONF(field) offsetof(struct httpd_args, conf.field)
 static const struct cli_option httpd_opts[] = {
-	{ "root", 'r', CLI_STRING, offsetof(struct httpd_args, root), 0, 0 },
-	{ "no-symlinks", 0, CLI_SET, CONF(no_symlinks), 0, 0 },
-	{ "list-directories", 0, CLI_SET, CONF(list_dirs), 0, 0 },
-	{ "diagnostics", 0, CLI_SET, CONF(diagnostics), 0, 0 },
-	{ "no-access-log", 0, CLI_CLEAR, CONF(access_log), 0, 0 },
+	{ "root", 'r', CLI_STRING, offsetof(struct httpd_args, root), 0, 0,
+	    "DIR", "serve the files below DIR, opened once at start; nothing "
+	    "outside it is ever opened", NULL },
+	{ "no-symlinks", 0, CLI_SET, CONF(no_symlinks), 0, 0, NULL,
+	    "refuse every symbolic link (404), also those that stay below DIR",
+	    NULL },
+	{ "list-directories", 0, CLI_SET, CONF(list_dirs), 0, 0, NULL,
+	    "answer a directory without index.html with a listing of its "
+	    "entries instead of 403", NULL },
+	{ "diagnostics", 0, CLI_SET, CONF(diagnostics), 0, 0, NULL,
+	    "answer " HTTPD_DIAG_PATH " with what the server saw of the "
+	    "connection (addresses, socket family, fd name, whether systemd "
+	    "passed the socket): text, HTML or JSON, by Accept or ?format=",
+	    NULL },
+	{ "no-access-log", 0, CLI_CLEAR, CONF(access_log), 0, 0, NULL,
+	    "write no Combined Log Format line per request", NULL },
 	/* Below 256 bytes no real client gets through; above 1M a head is
 	 * an attack, not a request. */
-	{ "max-header-size", 0, CLI_SIZE, CONF(max_header), 256, 1ul << 20 },
+	{ "max-header-size", 0, CLI_SIZE, CONF(max_header), 256, 1ul << 20,
+	    "BYTES", "the most a request line and its header fields may take "
+	    "together: a longer request line gets 414, a longer header section "
+	    "431", NULL },
 	/* Timeouts of 0 would close every connection at once. */
-	{ "header-timeout", 0, CLI_MS, CONF(header_timeout_ms), 1, 3600 },
-	{ "keepalive-timeout", 0, CLI_MS, CONF(keepalive_timeout_ms), 0, 3600 },
-	{ "send-timeout", 0, CLI_MS, CONF(send_timeout_ms), 1, 3600 },
-	{ "cache-entries", 0, CLI_UNSIGNED, CONF(cache_entries), 0, 1000000 },
-	{ "cache-memory", 0, CLI_SIZE, CONF(cache_bytes), 0, 1ul << 30 },
+	{ "header-timeout", 0, CLI_MS, CONF(header_timeout_ms), 1, 3600,
+	    "SECONDS", "a request head must be complete SECONDS after its first "
+	    "byte (after the accept, for a connection's first request), else "
+	    "408 and close", NULL },
+	{ "keepalive-timeout", 0, CLI_MS, CONF(keepalive_timeout_ms), 0, 3600,
+	    "SECONDS", "close a connection idle between requests for SECONDS; "
+	    "0 turns keep-alive off", NULL },
+	{ "send-timeout", 0, CLI_MS, CONF(send_timeout_ms), 1, 3600,
+	    "SECONDS", "close a connection whose client takes no byte of a "
+	    "response for SECONDS", NULL },
+	{ "cache-entries", 0, CLI_UNSIGNED, CONF(cache_entries), 0, 1000000,
+	    "N", "keep up to N files open, or in memory when 64K or smaller, "
+	    "between requests, each checked against the disk at most a second "
+	    "after its last check; 0: open every file anew", NULL },
+	{ "cache-memory", 0, CLI_SIZE, CONF(cache_bytes), 0, 1ul << 30,
+	    "BYTES", "the bodies of small files the cache keeps in memory, in "
+	    "all", NULL },
 	/* Sent as it is: it must not be able to end the head early. */
-	{ "cache-control", 0, CLI_FIELD, CONF(cache_control), 1, 1024 },
-	{ NULL, 0, 0, 0, 0, 0 },
+	{ "cache-control", 0, CLI_FIELD, CONF(cache_control), 1, 1024,
+	    "VALUE", "send Cache-Control: VALUE with files (200, 206 and 304 "
+	    "answers), never with errors, redirects, listings or OPTIONS; "
+	    "printable ASCII, no line break", "none" },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 
 /* Opened once: every file is then found relative to this fd, so renaming
@@ -108,60 +137,25 @@ httpd_cleanup(void *ctx)
 static const struct cli_prog httpd_prog = {
 	.name = PROG,
 	.summary =
-"Serve the files below a directory over HTTP/1.1 (GET and HEAD) on every\n"
-"stream socket systemd passes (TCP over IPv4/IPv6, Unix, vsock; listening or\n"
-"already connected with Accept=yes), or on sockets it binds itself with\n"
-"--listen.\n",
-	.help =
-"  -r, --root=DIR              serve the files below DIR (default " DEFAULT_ROOT ");\n"
-"                              nothing outside it is ever opened\n"
-"      --no-symlinks           refuse every symbolic link (404); by default\n"
-"                              links are followed if they stay below DIR\n"
-"      --list-directories      list directories without index.html (default:\n"
-"                              403)\n"
-"      --diagnostics           answer " HTTPD_DIAG_PATH " with the\n"
-"                              client and server addresses, the socket family,\n"
-"                              the fd name and whether systemd passed the\n"
-"                              socket: plain text, or HTML (Accept: text/html)\n"
-"                              or JSON (Accept: application/json,\n"
-"                              ?format=json), which also say whether the\n"
-"                              server runs in a container and which network\n"
-"                              interfaces it has\n"
-"      --no-access-log         no Combined Log Format line per request\n"
-"      --max-header-size=BYTES request line and header fields together; a\n"
-"                              longer request line gets 414, a longer header\n"
-"                              section 431 (default 8K)\n"
-"      --header-timeout=SECONDS\n"
-"                              a request head must be complete SECONDS after\n"
-"                              its first byte (after the accept for the first\n"
-"                              request), else 408 and close (default 10)\n"
-"      --keepalive-timeout=SECONDS\n"
-"                              close a connection idle between requests for\n"
-"                              SECONDS; 0 turns keep-alive off (default 5)\n"
-"      --send-timeout=SECONDS  close a connection whose client takes no byte\n"
-"                              of a response for SECONDS (default 60)\n"
-"      --cache-entries=N       keep up to N files open or in memory between\n"
-"                              requests, each checked against the disk at\n"
-"                              most a second after its last check; 0: open\n"
-"                              every file anew (default 1000)\n"
-"      --cache-memory=BYTES    bodies of small files (64K or less) kept in\n"
-"                              memory, in all (default 16M)\n"
-"      --cache-control=VALUE   send Cache-Control: VALUE with files (200, 206,\n"
-"                              304), e.g. max-age=60; not with errors or\n"
-"                              listings (default: none, so caches guess)\n",
+"Serve the files below a directory over HTTP/1.1 (GET, HEAD and OPTIONS) on\n"
+"every stream socket systemd passes (TCP over IPv4/IPv6, Unix, vsock;\n"
+"listening or already connected with Accept=yes), or on sockets it binds\n"
+"itself with --listen.\n",
 	.options = httpd_opts,
+	.ctx_size = sizeof(struct httpd_args),
 	.types = ACTIVATE_STREAM,
 	.types_refused = "HTTP needs a stream socket",
 	.sandbox_help =
-"                              its sockets are set up, it may only read below\n"
-"                              DIR, and may not exec, connect, bind TCP or\n"
-"                              open new sockets: Landlock and seccomp)\n",
-	.debug_help = "log connections and why requests failed\n",
+"it may only read below DIR, and may not exec, connect, bind TCP or open "
+"new sockets (Landlock and seccomp)",
+	.debug_help = "also log each connection, and why a request was refused "
+"or a connection closed",
 	.exit_status =
-"Exit status: 0 after SIGTERM/SIGINT, --exit-idle, or when the last passed\n"
+"Exit status: 0 after SIGTERM or SIGINT, --exit-idle, or when the last passed\n"
 "connection closed; 1 when there is nothing to serve (passed fds that are\n"
 "not sockets are closed with a warning), a passed socket is not a stream\n"
-"socket, --listen cannot bind, or DIR cannot be opened; 2 on a usage error.\n",
+"socket, --listen cannot bind, DIR cannot be opened, or the sandbox cannot\n"
+"be applied; 2 on a usage error.\n",
 	.example = "systemd-socket-activate -l 8080 " PROG,
 	.prepare = httpd_prepare,
 	.attach = httpd_attach,
