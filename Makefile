@@ -8,6 +8,7 @@ INSTALL ?= install
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/socket-activate
 
 # Every build output goes under build/. Variants share these rules and
 # differ in flags and directory:
@@ -76,7 +77,7 @@ UNIT_BINS = $(UNIT_COMMON_BIN)
 TEST_BINS = $(SANDBOX_PROBE_BIN) $(LEAK_PROBE_BIN) $(SANDBOX_PRELOAD) $(B)/unit/unit.bats
 
 .PHONY: all servers build-all clean check check-asan check-valgrind \
-	check-debian13 test demo screenshots install uninstall
+	check-debian13 test demo screenshots install uninstall man
 # The servers and what the test suite runs.
 all: build-all
 
@@ -163,14 +164,35 @@ demo: $(BINS)
 screenshots: $(HTTPD_BIN)
 	tools/screenshots.sh $(abspath $(HTTPD_BIN)) $(abspath build/screenshots)
 
+# What make install puts under $(DOCDIR): the guides the man pages point
+# to, and the reference units as examples.
+DOCS = README.md SECURITY.md CHANGELOG.md BENCHMARKS.md LICENSE $(wildcard docs/*.md)
+EXAMPLES = $(wildcard systemd/*.socket systemd/*.service systemd/*.container systemd/*.sh)
+
+# The man pages name files under /usr/local; installed elsewhere, they
+# name where they are.
 install: $(BINS)
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples
 	$(INSTALL) -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
-	$(INSTALL) -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1/
+	for m in $(MANS); do \
+		sed 's|/usr/local|$(PREFIX)|g' $$m >$(DESTDIR)$(MANDIR)/man1/$$(basename $$m) && \
+		chmod 644 $(DESTDIR)$(MANDIR)/man1/$$(basename $$m) || exit 1; \
+	done
+	$(INSTALL) -m 644 $(filter-out docs/%,$(DOCS)) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 $(filter docs/%,$(DOCS)) $(DESTDIR)$(DOCDIR)/docs/
+	$(INSTALL) -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS)))
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# The OPTIONS and EXIT STATUS text of the man pages, from --help
+# (tools/man-sync.py; tests/06-docs.bats fails when they differ).
+man: $(BINS)
+	tools/man-sync.py --update $(ECHO_BIN) echo/socket-activate-echo.1
+	tools/man-sync.py --update $(HTTPD_BIN) httpd/socket-activate-httpd.1
 
 clean:
 	rm -rf build

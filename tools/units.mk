@@ -39,6 +39,11 @@ USER_UNITDIR ?= $(_units_config)/systemd/user
 USER_QUADLETDIR ?= $(_units_config)/containers/systemd
 SYSTEM_UNITDIR ?= /etc/systemd/system
 SYSTEM_QUADLETDIR ?= /etc/containers/systemd
+# The man pages the units name in Documentation=, where man finds them:
+# for a user, beside ~/.local/bin; for the system, under PREFIX.
+USER_MANDIR ?= $(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)/man
+SYSTEM_MANDIR ?= $(if $(MANDIR),$(MANDIR),/usr/local/share/man)
+UNITS_MANS := $(_units_top)/echo/socket-activate-echo.1 $(_units_top)/httpd/socket-activate-httpd.1
 
 QUADLET ?= $(if $(wildcard /usr/libexec/podman/quadlet /usr/lib/podman/quadlet),yes,no)
 
@@ -52,11 +57,13 @@ _units_files := $(notdir $(wildcard $(UNITS_SRCDIR)/*.socket $(UNITS_SRCDIR)/*.s
 ifeq ($(UNITS),system)
 _units_dir = $(SYSTEM_UNITDIR)
 _units_qdir = $(SYSTEM_QUADLETDIR)
+_units_mandir = $(SYSTEM_MANDIR)
 _units_skip = $(UNITS_USER_ONLY)
 _units_manager = systemctl
 else
 _units_dir = $(USER_UNITDIR)
 _units_qdir = $(USER_QUADLETDIR)
+_units_mandir = $(USER_MANDIR)
 _units_skip = $(UNITS_SYSTEM_ONLY)
 _units_manager = systemctl --user
 endif
@@ -86,6 +93,8 @@ ifeq ($(QUADLET),yes)
 else
 	rm -f $(addprefix $(DESTDIR)$(_units_qdir)/,$(_units_stale))
 endif
+	$(INSTALL) -d $(DESTDIR)$(_units_mandir)/man1
+	$(INSTALL) -m 644 $(UNITS_MANS) $(DESTDIR)$(_units_mandir)/man1/
 	@echo "installed $(words $(_units_install) $(_units_quadlets)) files for the $(UNITS) manager (Quadlet: $(QUADLET));"
 	@echo "next: $(_units_manager) daemon-reload && $(_units_manager) start echo.socket"
 
@@ -93,6 +102,7 @@ uninstall-units:
 	@$(_units_check)
 	rm -f $(addprefix $(DESTDIR)$(_units_dir)/,$(_units_files))
 	rm -f $(addprefix $(DESTDIR)$(_units_qdir)/,$(_units_containers))
+	rm -f $(addprefix $(DESTDIR)$(_units_mandir)/man1/,$(notdir $(UNITS_MANS)))
 
 check-lab:
 	$(_units_top)/tests/run $(sort $(wildcard $(_units_top)/tests/5[0-9]-*.bats))
