@@ -317,7 +317,7 @@ httpd_tcp_unix() {
 	[[ "$output" == *web* ]]
 }
 
-@test "README's image size table is what make images prints, within 10%" {
+@test "docs/containers.md's image size table is what make images prints, within 10%" {
 	local img name measured documented
 	for img in "$ECHO_IMAGE" "$ECHO_DEMO_IMAGE" "$HTTPD_IMAGE" "$HTTPD_DEMO_IMAGE"; do
 		case $img in
@@ -326,16 +326,16 @@ httpd_tcp_unix() {
 		name=${img##*/}
 		name=${name%:*}
 		measured=$("$REPO/tools/image-sizes.sh" "$img" | grep -F "| \`$name\` |")
-		documented=$(grep -F "| \`$name\` |" "$REPO/README.md")
+		documented=$(grep -F "| \`$name\` |" "$REPO/docs/containers.md")
 		note "measured:   $measured"
-		note "README.md:  $documented"
+		note "docs/containers.md:  $documented"
 		[ -n "$measured" ] && [ -n "$documented" ]
 		# Columns 3 and 4: size and compressed, in MB.
 		paste -d'|' <(echo "$measured") <(echo "$documented") | awk -F'|' '{
 			for (i = 3; i <= 4; i++) {
 				m = $i + 0; d = $(i + 5) + 0
 				if (m == 0 || d < m * 0.9 || d > m * 1.1) {
-					print "column " i ": measured " $i ", README " $(i + 5)
+					print "column " i ": measured " $i ", docs " $(i + 5)
 					bad = 1
 				}
 			}
