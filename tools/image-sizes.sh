@@ -1,5 +1,5 @@
 #!/bin/sh
-# The README's image size table, measured: one Markdown row per IMAGE.
+# The image size table of docs/containers.md, measured: one Markdown row per IMAGE.
 #
 #   tools/image-sizes.sh IMAGE...      (make image-sizes: the four images)
 #
