@@ -34,6 +34,15 @@ setup() {
 	fi
 }
 
+# fails COMMAND...: COMMAND fails. (A bare "! COMMAND" never fails a bats
+# test: errexit ignores negated commands.)
+fails() {
+	if "$@"; then
+		echo "should have failed: $*"
+		return 1
+	fi
+}
+
 # doc_run ARGS...: doc-run.py on ARGS, its output shown when a test fails.
 doc_run() {
 	run "$DOC_RUN" --repo "$REPO" "$@"
@@ -54,10 +63,11 @@ docs_test() {
 	doc_run "$f"
 	[ "$status" -eq 0 ]
 	while IFS= read -r l; do
-		case $l in
-		"skip "*" (skip="*) note "$f: $l" ;;
-		"skip "*) envskips+="${envskips:+; }$(sed -E 's/^skip ([0-9]+) \((.*)\) \$ .*/line \1: \2/' <<<"$l")" ;;
-		esac
+		if [[ $l == "skip "*" (skip="* ]]; then
+			note "$f: $l"
+		elif [[ $l =~ ^skip\ ([0-9]+)\ \((.*)\)\ \$\  ]]; then
+			envskips+="${envskips:+; }line ${BASH_REMATCH[1]}: ${BASH_REMATCH[2]}"
+		fi
 	done <<<"$output"
 	[ -z "$envskips" ] || skip "$f: blocks this machine cannot run: $envskips"
 }
@@ -126,8 +136,8 @@ optional_docs_test() {
 @test "docs: a block fenced inside a list item runs; list text indented four spaces is not code" {
 	doc_run "$FIXTURES/lists.md"
 	[ "$status" -eq 0 ]
-	has_lines 'ok 5 $ echo "in a list"' \
-		'tests/fixtures/docs/lists.md: 1 ran, 0 skipped, 0 failed'
+	has_lines 'ok 5 $ echo "in a list"' 'ok 25 $ echo "in step 10"' \
+		'tests/fixtures/docs/lists.md: 2 ran, 0 skipped, 0 failed'
 }
 
 @test "docs: a file without sh blocks passes" {
@@ -165,7 +175,7 @@ optional_docs_test() {
 	# The background server's output, to see what it made of it.
 	has_lines '    output of background line 5 (systemd-socket-activate -l 127.0.0.1:23178 build/socket-activate-echo):' \
 		'      Listening on 127.0.0.1:23178 as 3.'
-	! grep -qx '      not reached' <<<"$output"
+	fails grep -qx '      not reached' <<<"$output"
 }
 
 @test "doc-run: output that is not the text block's fails, showing what was expected and what came" {
@@ -197,17 +207,20 @@ optional_docs_test() {
 @test "doc-run: waiting never connects to a server (it would start it), and every background command is gone at the end" {
 	doc_run --verbose "$FIXTURES/untouched.md"
 	[ "$status" -eq 0 ]
-	has_lines '    background, pid [0-9]*: listening on udp 127.0.0.1:23172, udp \[::1\]:23172 after .* s' \
-		'    background, pid [0-9]*: listening on unix-stream /tmp/sa-doc-untouched.sock, unix-stream @sa-doc-untouched after .* s'
-	# systemd-socket-activate says so on the first connection or datagram.
-	has_lines '      Listening on 127.0.0.1:23172 as 3.' '      Listening on @sa-doc-untouched as 4.'
-	! grep -q 'Communication attempt' <<<"$output"
+	has_lines '    background, pid [0-9]*: listening on tcp 127.0.0.1:23172, unix-stream /tmp/sa-doc-untouched.sock, unix-stream @sa-doc-untouched after .* s' \
+		'    background, pid [0-9]*: listening on udp 127.0.0.1:23172, udp \[::1\]:23172 after .* s'
+	# All stopped, sockets closed.
 	local pid
 	for pid in $(sed -n 's/^    background, pid \([0-9]*\):.*/\1/p' <<<"$output"); do
-		! kill -0 "$pid" 2>/dev/null
+		fails kill -0 "$pid" 2>/dev/null
 	done
-	[ -z "$(ss -Hln -u -x | grep -e ':23172 ' -e sa-doc-untouched)" ]
+	[ -z "$(ss -Hln -t -u -x | grep -e ':23172 ' -e sa-doc-untouched)" ]
 	[ ! -e /tmp/sa-doc-untouched.sock ]
+	# Nothing queued on any of them (the fixture's text block says so,
+	# from ss), and systemd-socket-activate never saw a connection.
+	has_lines 'ok 17 $ ss -Hln -t -u -x | awk .*' \
+		'      Listening on 127.0.0.1:23172 as 3.' '      Listening on @sa-doc-untouched as 5.'
+	fails grep -q 'Communication attempt' <<<"$output"
 }
 
 @test "doc-run: a background command that ignores SIGTERM is killed after the grace time" {
@@ -217,7 +230,7 @@ optional_docs_test() {
 	local pid
 	pid=$(sed -n 's/^    background, pid \([0-9]*\):.*/\1/p' <<<"$output")
 	[ -n "$pid" ]
-	! kill -0 "$pid" 2>/dev/null
+	fails kill -0 "$pid" 2>/dev/null
 	[ -z "$(ss -Hltn 'sport = :23175')" ]
 }
 
@@ -254,7 +267,7 @@ time.sleep(60)'
 		'    did not finish within 1 s (timeout=N sets the deadline); its output so far:' \
 		'      started'
 	((SECONDS - start < 20))
-	! pgrep -f 'sleep 31[.]4159'
+	fails pgrep -f 'sleep 31[.]4159'
 }
 
 @test "doc-run: skip= blocks are listed as skipped with their reason, and not run" {
@@ -354,8 +367,8 @@ fake_podman() {
 	echo keep >/tmp/sa-doc-not-a-socket.sock
 	doc_run "$FIXTURES/sockets.md"
 	[ "$status" -eq 0 ]
-	has_lines 'ok 10 $ echo hi | socat - unix-connect:/tmp/sa-doc-stale.sock' \
-		'ok 20 $ test -f /tmp/sa-doc-not-a-socket.sock'
+	has_lines 'ok 11 $ echo hi | socat - unix-sendto:/tmp/sa-doc-dgram.sock,bind=/tmp/sa-doc-stale.sock' \
+		'ok 21 $ test -f /tmp/sa-doc-not-a-socket.sock'
 	[ "$(cat /tmp/sa-doc-not-a-socket.sock)" = keep ]
 	[ ! -e /tmp/sa-doc-stale.sock ]
 	rm -f /tmp/sa-doc-not-a-socket.sock
@@ -369,7 +382,7 @@ fake_podman() {
 		"    no line matches 'Listening on 127.0.0.1:23182 as 4.' (in order); what came:" \
 		'      Listening on 127.0.0.1:23182 as 3.' \
 		'tests/fixtures/docs/bg-text.md: 1 ran, 0 skipped, 1 failed'
-	! grep -q '^FAIL 3 ' <<<"$output"
+	fails grep -q '^FAIL 3 ' <<<"$output"
 }
 
 @test "doc-run: --dry-run lists every block with its tags and what would run, and runs nothing" {
