@@ -410,3 +410,25 @@ two, second line" ]
 	has_lines '.*error: no sh block at tests/fixtures/docs/steps.md:6'
 	rm -f /tmp/sa-doc-steps.log
 }
+
+@test "doc-run: two runs never overlap (the docs share ports and paths): the second waits for the first" {
+	local lock=/tmp/socket-activate-doc-run.lock lockfd
+	rm -f /tmp/sa-doc-steps.log
+	[ -e "$lock" ] || : >"$lock"
+	exec {lockfd}<"$lock"
+	flock "$lockfd"
+	# Not bg: the run must not inherit our hold of the lock.
+	"$DOC_RUN" --repo "$REPO" "$FIXTURES/steps.md" >"$(LOG)" 2>&1 3>&- {lockfd}<&- &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+	wait_for 10 grep -q '^# waiting for another doc-run.py' "$(LOG)"
+	[ ! -e /tmp/sa-doc-steps.log ]
+	exec {lockfd}<&-
+	wait "$BG_PID"
+	cat "$(LOG)"
+	[ "$(cat /tmp/sa-doc-steps.log)" = "one
+two
+two, second line
+three" ]
+	rm -f /tmp/sa-doc-steps.log
+}

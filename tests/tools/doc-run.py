@@ -936,7 +936,12 @@ def dry_run(name, blocks):
 
 
 def take_lock():
-    fd = os.open(LOCK_PATH, os.O_RDONLY | os.O_CREAT, 0o644)
+    # Open an existing lock without O_CREAT: with fs.protected_regular,
+    # O_CREAT on another user's file in /tmp fails even for reading.
+    try:
+        fd = os.open(LOCK_PATH, os.O_RDONLY)
+    except FileNotFoundError:
+        fd = os.open(LOCK_PATH, os.O_RDONLY | os.O_CREAT, 0o644)
     deadline = time.monotonic() + LOCK_TIMEOUT
     said = False
     while True:
