@@ -24,9 +24,15 @@ setup_file() {
 	}
 }
 
+# What the fixtures leave in /tmp, removed before and after every test
+# (whatever its outcome), so that no test sees an earlier one's files.
+TMP_FILES=(/tmp/sa-doc-bad-marker /tmp/sa-doc-stale.sock /tmp/sa-doc-not-a-socket.sock)
+
 eval "helpers_$(declare -f setup)"
 setup() {
 	helpers_setup
+	STEPS_LOG=/tmp/sa-doc-steps-$(id -u).log
+	rm -f "${TMP_FILES[@]}" "$STEPS_LOG"
 	# The docs say build/...: another build's pass (ASan) would run the
 	# same normal-build commands again and learn nothing new.
 	if [ -n "${BUILD_DIR:-}" ] && [ "$(cd "$BUILD_DIR" 2>/dev/null && pwd)" != "$REPO/build" ]; then
@@ -41,6 +47,12 @@ fails() {
 		echo "should have failed: $*"
 		return 1
 	fi
+}
+
+eval "helpers_$(declare -f teardown)"
+teardown() {
+	rm -f "${TMP_FILES[@]}" "$STEPS_LOG"
+	helpers_teardown
 }
 
 # doc_run ARGS...: doc-run.py on ARGS, its output shown when a test fails.
@@ -112,7 +124,6 @@ optional_docs_test() {
 # --- The convention ------------------------------------------------------
 
 @test "docs: indented code, \`\`\`bash, \`\`\`console and the rest fail the check with file:line, and nothing runs" {
-	rm -f /tmp/sa-doc-bad-marker
 	mkdir docs
 	cp "$FIXTURES/bad.md" docs/bad.md
 	run "$DOC_RUN" --repo "$BATS_TEST_TMPDIR" docs/bad.md
@@ -149,16 +160,13 @@ optional_docs_test() {
 # --- The runner ----------------------------------------------------------
 
 @test "doc-run: the example runs: echo and httpd socket-activated on the host answer as its text blocks say" {
-	rm -rf /tmp/sa-doc-example-site
 	doc_run "$FIXTURES/example.md"
 	[ "$status" -eq 0 ]
 	has_lines 'ok 13 $ systemd-socket-activate -l 127.0.0.1:23170 -l /tmp/sa-doc-example-echo.sock \\ ...' \
 		'ok 20 $ echo hello | socat - tcp4:127.0.0.1:23170 ...' \
-		'ok 34 $ mkdir -p /tmp/sa-doc-example-site && echo hello >/tmp/sa-doc-example-site/index.html' \
-		'ok 40 $ systemd-socket-activate -l 127.0.0.1:28170 build/socket-activate-httpd \\ ...' \
-		'ok 47 $ curl -si http://127.0.0.1:28170/' \
-		'tests/fixtures/docs/example.md: 5 ran, 0 skipped, 0 failed'
-	rm -rf /tmp/sa-doc-example-site
+		'ok 34 $ systemd-socket-activate -l 127.0.0.1:28170 build/socket-activate-httpd \\ ...' \
+		'ok 41 $ curl -si http://127.0.0.1:28170/' \
+		'tests/fixtures/docs/example.md: 4 ran, 0 skipped, 0 failed'
 }
 
 @test "doc-run: a block that exits non-zero (or whose pipe fails) fails, with command, status and output; the run goes on" {
@@ -361,7 +369,6 @@ fake_podman() {
 }
 
 @test "doc-run: stale sockets in /tmp that the blocks name are removed before the run, and other files never" {
-	rm -f /tmp/sa-doc-stale.sock /tmp/sa-doc-not-a-socket.sock
 	python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("/tmp/sa-doc-stale.sock")'
 	[ -S /tmp/sa-doc-stale.sock ]
 	echo keep >/tmp/sa-doc-not-a-socket.sock
@@ -371,7 +378,6 @@ fake_podman() {
 		'ok 21 $ test -f /tmp/sa-doc-not-a-socket.sock'
 	[ "$(cat /tmp/sa-doc-not-a-socket.sock)" = keep ]
 	[ ! -e /tmp/sa-doc-stale.sock ]
-	rm -f /tmp/sa-doc-not-a-socket.sock
 }
 
 @test "doc-run: a text block after a background command is its output, checked when it stops" {
@@ -386,34 +392,30 @@ fake_podman() {
 }
 
 @test "doc-run: --dry-run lists every block with its tags and what would run, and runs nothing" {
-	rm -f /tmp/sa-doc-steps.log
 	doc_run --dry-run "$FIXTURES/steps.md" "$FIXTURES/example.md" "$FIXTURES/skip.md"
 	[ "$status" -eq 0 ]
-	has_lines '3 \[sh\] foreground, must exit 0 within 60 s' \
-		'    echo one >>/tmp/sa-doc-steps.log' \
+	has_lines '5 \[sh\] foreground, must exit 0 within 60 s' \
+		'    echo one >>/tmp/sa-doc-steps-$(id -u).log' \
 		'13 \[sh background\] background until the end; waits for tcp 127.0.0.1:23170, unix-stream /tmp/sa-doc-example-echo.sock' \
 		'20 \[sh\] foreground, must exit 0 within 60 s; expected output: text block at line 25' \
 		'3 \[sh background skip=needs-vsock_loopback\] not run: skip=needs-vsock_loopback'
-	[ ! -e /tmp/sa-doc-steps.log ]
+	[ ! -e "$STEPS_LOG" ]
 }
 
 @test "doc-run: --only LINE runs the block at LINE and the ones before it, not the ones after" {
-	rm -f /tmp/sa-doc-steps.log
-	doc_run --only 8 "$FIXTURES/steps.md"
+	doc_run --only 10 "$FIXTURES/steps.md"
 	[ "$status" -eq 0 ]
-	[ "$(cat /tmp/sa-doc-steps.log)" = "one
+	[ "$(cat "$STEPS_LOG")" = "one
 two
 two, second line" ]
 	has_lines 'tests/fixtures/docs/steps.md: 2 ran, 0 skipped, 0 failed'
-	doc_run --only 6 "$FIXTURES/steps.md"
+	doc_run --only 8 "$FIXTURES/steps.md"
 	[ "$status" -eq 2 ]
-	has_lines '.*error: no sh block at tests/fixtures/docs/steps.md:6'
-	rm -f /tmp/sa-doc-steps.log
+	has_lines '.*error: no sh block at tests/fixtures/docs/steps.md:8'
 }
 
 @test "doc-run: two runs never overlap (the docs share ports and paths): the second waits for the first" {
 	local lock=/tmp/socket-activate-doc-run.lock lockfd
-	rm -f /tmp/sa-doc-steps.log
 	[ -e "$lock" ] || : >"$lock"
 	exec {lockfd}<"$lock"
 	flock "$lockfd"
@@ -422,13 +424,12 @@ two, second line" ]
 	BG_PID=$!
 	BG_PIDS+=("$BG_PID")
 	wait_for 10 grep -q '^# waiting for another doc-run.py' "$(LOG)"
-	[ ! -e /tmp/sa-doc-steps.log ]
+	[ ! -e "$STEPS_LOG" ]
 	exec {lockfd}<&-
 	wait "$BG_PID"
 	cat "$(LOG)"
-	[ "$(cat /tmp/sa-doc-steps.log)" = "one
+	[ "$(cat "$STEPS_LOG")" = "one
 two
 two, second line
 three" ]
-	rm -f /tmp/sa-doc-steps.log
 }
