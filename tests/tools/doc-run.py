@@ -172,18 +172,30 @@ def parse_addr(text, socktype="stream"):
     return Addr(kind, host=host, port=port, text=orig)
 
 
+def shell_words(text):
+    lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>\n")
+    lex.whitespace = " \t\r"
+    lex.whitespace_split = True
+    return list(lex)
+
+
 def simple_commands(script):
     """The words of each simple command of a shell script, roughly: enough
     to find the programs and their options, not a shell parser."""
     # A comment swallows its newline in shlex: keep a separator after it.
     text = script.replace("\\\n", " ").replace("\n", "\n;\n")
-    lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>\n")
-    lex.whitespace = " \t\r"
-    lex.whitespace_split = True
     try:
-        tokens = list(lex)
-    except ValueError as e:
-        raise ConventionError("cannot split the commands into words: %s" % e)
+        tokens = shell_words(text)
+    except ValueError:
+        # An unbalanced quote (a here-document saying "don't"): line by
+        # line, and plain words where even that fails.
+        tokens = []
+        for line in text.splitlines():
+            try:
+                tokens += shell_words(line)
+            except ValueError:
+                tokens += line.split()
+            tokens.append(";")
     cmd = []
     for t in tokens:
         if t and set(t) <= OPERATORS:
@@ -208,6 +220,11 @@ def program(words):
             i += 1
             while i < len(words) and words[i].startswith("-"):
                 i += 1
+        elif w == "timeout":
+            i += 1
+            while i < len(words) and words[i].startswith("-"):
+                i += 1
+            i += 1   # the duration
         else:
             return i
     return i
@@ -294,8 +311,16 @@ def block_addrs(script):
 
 
 def names_podman(script):
-    return any(w == "podman" or w.endswith("/podman")
-               for words in simple_commands(script) for w in words)
+    """Whether the script runs podman, directly or as the child of
+    systemd-socket-activate (not: apt-get install podman)."""
+    for words in simple_commands(script):
+        words = words[program(words):]
+        if words and os.path.basename(words[0]) == "systemd-socket-activate":
+            words = activator_addrs(words)[1]
+            words = words[program(words):]
+        if words and os.path.basename(words[0]) == "podman":
+            return True
+    return False
 
 
 # --- What ss sees ------------------------------------------------------
