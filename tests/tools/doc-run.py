@@ -11,7 +11,11 @@ shell-session, sh-session, or any other word starting with "sh"), fences in
 blockquotes or HTML comments, untagged blocks that start with a command,
 and `$ ` prompt lines in text blocks are reported as FILE:LINE errors, so
 no command can escape being run. Other tags (ini, text, json, http, none)
-are not commands.
+are not commands. Errors too: an sh block that starts a server (it names
+-l or --listen addresses) without the background tag, a background block that
+names no address, a block that runs podman (as the program, or as
+systemd-socket-activate's child) without the podman tag, and an unknown
+tag. A file with such an error is not run.
 
 The words after `sh` are tags (shell words: skip="two words" works):
   (none)        run in the foreground as a bash script with
@@ -819,7 +823,9 @@ class FileRun:
                           "deadline); its output so far:" % limit, shown(output)])
             return
         if status != 0:
-            self.fail(b, ["    exit status %d; its output:" % status, shown(output)])
+            how = ("killed by signal %d" % -status if status < 0
+                   else "exit status %d" % status)
+            self.fail(b, ["    %s; its output:" % how, shown(output)])
             return
         if b.expected:
             want = mismatch(b.expected.text, output)
@@ -840,7 +846,12 @@ class FileRun:
     def start_background(self, b, env):
         limit = b.timeout or READY_TIMEOUT
         waited = [a for a in b.addrs if a.kind != "vsock"]
-        table = listening()
+        try:
+            table = listening()
+        except (OSError, subprocess.CalledProcessError) as e:
+            self.fail(b, ["    cannot wait for it: ss (iproute2) does not "
+                          "work here: %s" % e])
+            return
         busy = [str(a) for a in waited if is_listening(a, table)]
         if busy:
             self.fail(b, ["    already in use before this block started: %s "
@@ -985,7 +996,8 @@ def take_lock():
 
 def main():
     ap = argparse.ArgumentParser(
-        description="Run the ```sh blocks of Markdown files as a reader would.")
+        description=__doc__.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repo", default=os.path.dirname(os.path.dirname(
         os.path.dirname(os.path.abspath(__file__)))),
         help="repository root: the commands' working directory")
