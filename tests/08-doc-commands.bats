@@ -255,12 +255,8 @@ optional_docs_test() {
 }
 
 @test "doc-run: an address someone else listens on already fails the block instead of passing for it" {
-	bg python3 -c 'import socket, time
-s = socket.socket()
-s.bind(("127.0.0.1", 23180))
-s.listen()
-time.sleep(60)'
-	wait_for 5 sh -c '[ -n "$(ss -Hltn "sport = :23180")" ]'
+	bg socat -u TCP4-LISTEN:23180,bind=127.0.0.1 STDOUT
+	wait_for 10 sh -c '[ -n "$(ss -Hltn "sport = :23180")" ]'
 	doc_run "$FIXTURES/in-use.md"
 	[ "$status" -eq 1 ]
 	has_lines 'FAIL 3 $ systemd-socket-activate -l 127.0.0.1:23180 build/socket-activate-echo' \
