@@ -813,6 +813,10 @@ class FileRun:
                 status = p.wait(limit)
             except subprocess.TimeoutExpired:
                 status = None
+            except BaseException:
+                # Interrupted: its own session, so no Ctrl-C reached it.
+                stop_groups([p], 0)
+                raise
             # Whatever it left behind (or all of it, past the deadline).
             stop_groups([p], 0 if status is None else STOP_GRACE)
             output = read_output(out)
