@@ -32,7 +32,8 @@ eval "helpers_$(declare -f setup)"
 setup() {
 	helpers_setup
 	STEPS_LOG=/tmp/sa-doc-steps-$(id -u).log
-	rm -f "${TMP_FILES[@]}" "$STEPS_LOG"
+	MARKER=/tmp/sa-doc-interrupted-$(id -u)
+	rm -f "${TMP_FILES[@]}" "$STEPS_LOG" "$MARKER"
 	# The docs say build/...: another build's pass (ASan) would run the
 	# same normal-build commands again and learn nothing new.
 	if [ -n "${BUILD_DIR:-}" ] && [ "$(cd "$BUILD_DIR" 2>/dev/null && pwd)" != "$REPO/build" ]; then
@@ -51,7 +52,7 @@ fails() {
 
 eval "helpers_$(declare -f teardown)"
 teardown() {
-	rm -f "${TMP_FILES[@]}" "$STEPS_LOG"
+	rm -f "${TMP_FILES[@]}" "$STEPS_LOG" "$MARKER"
 	helpers_teardown
 }
 
@@ -428,4 +429,16 @@ two, second line" ]
 two
 two, second line
 three" ]
+}
+
+@test "doc-run: a run stopped in the middle stops every block it started" {
+	bg "$DOC_RUN" --repo "$REPO" "$FIXTURES/interrupted.md"
+	wait_for 30 test -e "$MARKER"
+	kill -TERM "$BG_PID"
+	wait "$BG_PID" && STATUS=0 || STATUS=$?
+	cat "$(LOG)"
+	[ "$STATUS" -eq 1 ]
+	grep -qx 'doc-run.py: interrupted' "$(LOG)"
+	fails pgrep -f 'sleep 27[.]1828'
+	[ -z "$(ss -Hltn 'sport = :23184')" ]
 }
