@@ -72,7 +72,7 @@ docs_test() {
 		echo "$f has a test in $(basename "$BATS_TEST_FILENAME") but does not exist"
 		return 1
 	}
-	cd "$REPO"
+	cd "$REPO" || return 1
 	doc_run "$f"
 	[ "$status" -eq 0 ]
 	while IFS= read -r l; do

@@ -667,7 +667,12 @@ class Podman:
                                "(%s), and tools/deps-images.sh --conf failed: %s"
                                % (why, e))
                 return self.reason
-            conf = conf.splitlines()[-1]
+            conf = (conf.splitlines() or [""])[-1]
+            if not conf.startswith("/"):
+                self.reason = ("podman needs a test-only containers.conf here "
+                               "(%s), and tools/deps-images.sh --conf printed "
+                               "no path" % why)
+                return self.reason
             self.shim_dir = tempfile.mkdtemp(prefix="doc-run-podman.")
             os.chmod(self.shim_dir, 0o755)
             shim = os.path.join(self.shim_dir, "podman")
