@@ -35,8 +35,9 @@ The words after `sh` are tags (shell words: skip="two words" works):
                 SIGKILL.
   wait=ADDR     (background) also wait for ADDR, for a command whose
                 addresses are not on its command line (make demo).
-  podman        needs podman, usable by this user, and the
-                localhost/socket-activate-* images the block names;
+  podman        needs podman, usable by this user, and the images the
+                block names (localhost/socket-activate-*, or the short
+                name socket-activate-*);
                 otherwise this block and every later block of the file are
                 skipped, with the reason. Where root cannot apply podman's
                 default rlimits (no CAP_SYS_RESOURCE: runc fails "error
@@ -46,7 +47,11 @@ The words after `sh` are tags (shell words: skip="two words" works):
                 the command stays what users type (systemd-socket-activate
                 passes its child PATH but not CONTAINERS_CONF).
   root          needs root; skipped otherwise.
-  skip=REASON   not run; listed as skipped with REASON.
+  lab           needs a user with a systemd user manager (systemctl
+                --user): skipped unless --lab says this run has one (the
+                trixie lab, not this machine).
+  skip=REASON   not run; listed as skipped with REASON. Nothing else is
+                checked in such a block but its tags.
   timeout=N     deadline in seconds: for a foreground block, to exit
                 (default 60); for a background block, to be ready
                 (default 10).
@@ -54,7 +59,8 @@ The words after `sh` are tags (shell words: skip="two words" works):
 A fenced `text` block right after an sh block (blank lines between
 allowed, nothing else) is its expected output: each non-blank line must be
 a whole line of the command's combined stdout and stderr, in order, not
-necessarily adjacent; `...` matches any text; trailing blanks are ignored.
+necessarily adjacent; `...` matches any text; blanks at either end of a
+line are ignored.
 After a background block it is checked against that command's output when
 it has been stopped at the end of the file's run.
 
@@ -72,6 +78,7 @@ if any block failed or a file breaks the convention, 2 on bad usage.
   --only LINE   (one file) run the block at LINE and every block before it.
   --verbose     print every block's output, and each background command's
                 output when it stops.
+  --lab         run lab blocks too.
 """
 import argparse
 import fcntl
@@ -107,7 +114,9 @@ PREFIX_TYPES = {"tcp:": "stream", "stream:": "stream", "udp:": "dgram",
                 "dgram:": "dgram", "datagram:": "dgram",
                 "seqpacket:": "seqpacket"}
 SERVER_PREFIX = "socket-activate-"
-IMAGE_RE = re.compile(r"localhost/socket-activate-[A-Za-z0-9._-]+"
+# Our images, by full or short name (podman finds a short name among the
+# local images): not build/socket-activate-echo, not systemd-socket-activate.
+IMAGE_RE = re.compile(r"(?<![\w./-])(?:localhost/)?socket-activate-[A-Za-z0-9._-]+"
                       r"(?::[A-Za-z0-9._-]+)?")
 TMP_PATH_RE = re.compile(r"/tmp/[A-Za-z0-9._+@%-]+(?:/[A-Za-z0-9._+@%-]+)*")
 FENCE_RE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
@@ -377,7 +386,7 @@ class Block:
     def __init__(self, line, lang, info, text):
         self.line, self.lang, self.info, self.text = line, lang, info, text
         self.expected = None      # the text Block after it, if any
-        self.background = self.podman = self.root = False
+        self.background = self.podman = self.root = self.lab = False
         self.skip = None
         self.timeout = None
         self.waits = []
@@ -510,7 +519,7 @@ def parse_tags(b):
         raise ConventionError("cannot read the tags %r: %s" % (b.info, e))
     for t in tags:
         key, eq, val = t.partition("=")
-        if t in ("background", "podman", "root"):
+        if t in ("background", "podman", "root", "lab"):
             setattr(b, t, True)
         elif key == "skip" and eq:
             if not val.strip():
@@ -524,11 +533,20 @@ def parse_tags(b):
             b.waits.append(parse_addr(val))
         else:
             raise ConventionError(
-                "unknown tag %r (tags: background podman root skip=REASON "
+                "unknown tag %r (tags: background podman root lab skip=REASON "
                 "timeout=N wait=ADDR)" % t)
     if b.waits and not b.background:
         raise ConventionError("wait= is for background blocks")
-    b.addrs = block_addrs(b.text) + b.waits
+    try:
+        b.addrs = block_addrs(b.text) + b.waits
+    except ConventionError:
+        if not b.skip:
+            raise
+        b.addrs = b.waits
+    if b.skip:
+        # Never run: how it would run and what it would wait for do not
+        # matter (a vsock server with & before its client, say).
+        return
     if b.background and not b.addrs:
         raise ConventionError(
             "a background block must name the addresses it listens on "
@@ -616,11 +634,12 @@ def bash(script):
 
 def mismatch(expected, output):
     """None if every expected line is a whole output line, in order; else
-    the first expected line that is not."""
-    got = [line.rstrip() for line in output.splitlines()]
+    the first expected line that is not. Indentation is not compared: a
+    line of pretty-printed JSON reads the same without it."""
+    got = [line.strip() for line in output.splitlines()]
     pos = 0
     for want in expected.splitlines():
-        want = want.rstrip()
+        want = want.strip()
         if not want:
             continue
         rx = re.compile(".*".join(re.escape(p) for p in want.split("...")))
@@ -789,6 +808,9 @@ class FileRun:
                 reason = "an earlier podman block was skipped: " + podman_gone
             elif b.root and os.geteuid() != 0:
                 reason = "needs root; this run is uid %d" % os.geteuid()
+            elif b.lab and not self.args.lab:
+                reason = ("lab: needs a user with a systemd user manager; "
+                          "doc-run.py --lab runs it there")
             elif b.podman:
                 reason = self.podman.check()
                 if self.podman.note:
@@ -963,6 +985,8 @@ def dry_run(name, blocks):
         else:
             if b.root:
                 what.append("needs root")
+            if b.lab:
+                what.append("needs a systemd user manager (runs with --lab)")
             if b.podman:
                 imgs = sorted(set(IMAGE_RE.findall(b.text)))
                 what.append("needs podman" + (" and " + ", ".join(imgs) if imgs else ""))
@@ -1013,6 +1037,8 @@ def main():
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--only", type=int, metavar="LINE")
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--lab", action="store_true",
+                    help="this run has a systemd user manager: run lab blocks")
     ap.add_argument("files", nargs="+", metavar="FILE.md")
     args = ap.parse_args()
     args.repo = os.path.abspath(args.repo)
