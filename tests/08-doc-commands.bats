@@ -67,7 +67,9 @@ doc_run() {
 # skip naming them, once everything else passed; blocks the file itself
 # marks skip= are listed in the TAP output.
 docs_test() {
-	local f=$1 l envskips= ran=
+	local f=$1 l envskips= ran= reason
+	local -A lines=()
+	local reasons=()
 	[ -f "$REPO/$f" ] || {
 		echo "$f has a test in $(basename "$BATS_TEST_FILENAME") but does not exist"
 		return 1
@@ -79,11 +81,16 @@ docs_test() {
 		if [[ $l == "skip "*" (skip="* ]]; then
 			note "$f: $l"
 		elif [[ $l =~ ^skip\ ([0-9]+)\ \((.*)\)\ \$\  ]]; then
-			envskips+="${envskips:+; }line ${BASH_REMATCH[1]}: ${BASH_REMATCH[2]}"
+			reason=${BASH_REMATCH[2]}
+			[ -n "${lines[$reason]:-}" ] || reasons+=("$reason")
+			lines[$reason]+="${lines[$reason]:+, }${BASH_REMATCH[1]}"
 		elif [[ $l =~ ^"$f: "([0-9]+)" ran," ]]; then
 			ran=${BASH_REMATCH[1]}
 		fi
 	done <<<"$output"
+	for reason in "${reasons[@]}"; do
+		envskips+="${envskips:+; }line ${lines[$reason]}: $reason"
+	done
 	[ -z "$envskips" ] || skip "$f: ${ran:-0} blocks ran as shown; these cannot run here: $envskips"
 }
 
