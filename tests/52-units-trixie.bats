@@ -177,3 +177,15 @@ PY
 	has_lines 'unprivileged ports from: 1024' 'http: 200' 'state: active' \
 		'main process user: u1' 'container: 1'
 }
+
+@test "docs: the user-unit commands of README.md and docs/units.md run as written, as the lab user" {
+	# tests/08-doc-commands.bats runs every other block; the lab blocks
+	# need a systemd user manager, which the lab user has.
+	run "$REPO/tests/tools/doc-run.py" --only-tag lab --lab-cwd /src \
+		--lab-exec "$LAB_SH user $LAB" "$REPO/README.md" "$REPO/docs/units.md"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# Every lab block ran: none was skipped for want of a manager.
+	[[ "$output" != *"lab: needs a user with a systemd user manager"* ]]
+	[ "$(grep -c '^ok ' <<<"$output")" -eq "$(grep -c '^```sh lab' "$REPO/README.md" "$REPO/docs/units.md" | awk -F: '{n += $2} END {print n}')" ]
+}

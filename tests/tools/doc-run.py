@@ -33,6 +33,9 @@ The words after `sh` are tags (shell words: skip="two words" works):
                 vsock: addresses are not waited for. It stays up until the
                 file's run ends, then its process group gets SIGTERM, 10 s,
                 SIGKILL.
+  ctrl-c        (background) the reader stops it before going on (make
+                demo, "Ctrl-C stops it"): it is stopped as soon as it is
+                ready, and its text block checked, before the next block.
   wait=ADDR     (background) also wait for ADDR, for a command whose
                 addresses are not on its command line (make demo).
   podman        needs podman, usable by this user, and the images the
@@ -79,6 +82,9 @@ if any block failed or a file breaks the convention, 2 on bad usage.
   --verbose     print every block's output, and each background command's
                 output when it stops.
   --lab         run lab blocks too.
+  --lab-exec CMD  run lab blocks through CMD (tests/lab/lab.sh user LAB),
+                each as one bash line appended to it, from --lab-cwd DIR.
+  --only-tag TAG  run only the blocks tagged TAG; the rest are skipped.
 """
 import argparse
 import fcntl
@@ -521,6 +527,8 @@ def parse_tags(b):
         key, eq, val = t.partition("=")
         if t in ("background", "podman", "root", "lab"):
             setattr(b, t, True)
+        elif t == "ctrl-c":
+            b.ctrl_c = True
         elif key == "skip" and eq:
             if not val.strip():
                 raise ConventionError("skip= needs a reason")
@@ -533,8 +541,10 @@ def parse_tags(b):
             b.waits.append(parse_addr(val))
         else:
             raise ConventionError(
-                "unknown tag %r (tags: background podman root lab skip=REASON "
-                "timeout=N wait=ADDR)" % t)
+                "unknown tag %r (tags: background ctrl-c podman root lab "
+                "skip=REASON timeout=N wait=ADDR)" % t)
+    if getattr(b, "ctrl_c", False) and not b.background:
+        raise ConventionError("ctrl-c is for background blocks")
     if b.waits and not b.background:
         raise ConventionError("wait= is for background blocks")
     try:
@@ -804,6 +814,9 @@ class FileRun:
             reason = None
             if b.skip:
                 reason = "skip=" + b.skip
+            elif self.args.only_tag and not getattr(b, self.args.only_tag):
+                reason = "not a %s block: this run is for those only" % \
+                    self.args.only_tag
             elif podman_gone:
                 reason = "an earlier podman block was skipped: " + podman_gone
             elif b.root and os.geteuid() != 0:
@@ -827,13 +840,27 @@ class FileRun:
             env = self.podman.env if b.podman else self.podman.base_env
             if b.background:
                 self.start_background(b, env)
+                if getattr(b, "ctrl_c", False) and self.backgrounds and \
+                        self.backgrounds[-1].block is b:
+                    # The reader stops it (Ctrl-C) before going on.
+                    rest, self.backgrounds = self.backgrounds[:-1], \
+                        self.backgrounds[-1:]
+                    self.stop_backgrounds()
+                    self.backgrounds = rest
             else:
                 self.run_foreground(b, env)
 
     def run_foreground(self, b, env):
         limit = b.timeout or FOREGROUND_TIMEOUT
+        cmd = bash(b.text)
+        if b.lab and self.args.lab_exec:
+            # Where the user manager is: the same bash line, through the
+            # given command (tests/lab/lab.sh user LAB), from --lab-cwd.
+            cmd = shlex.split(self.args.lab_exec) + [
+                "cd %s && set -euo pipefail; %s" % (
+                    shlex.quote(self.args.lab_cwd or "."), b.text)]
         with tempfile.TemporaryFile() as out:
-            p = subprocess.Popen(bash(b.text), cwd=self.args.repo, env=env,
+            p = subprocess.Popen(cmd, cwd=self.args.repo, env=env,
                                  stdin=subprocess.DEVNULL, stdout=out,
                                  stderr=subprocess.STDOUT, start_new_session=True)
             try:
@@ -991,8 +1018,10 @@ def dry_run(name, blocks):
                 imgs = sorted(set(IMAGE_RE.findall(b.text)))
                 what.append("needs podman" + (" and " + ", ".join(imgs) if imgs else ""))
             if b.background:
-                what.append("background until the end; waits for %s"
-                            % (", ".join(str(a) for a in b.addrs if a.kind != "vsock")
+                what.append("background %s; waits for %s"
+                            % ("until ready (ctrl-c)" if getattr(b, "ctrl_c", False)
+                               else "until the end",
+                               ", ".join(str(a) for a in b.addrs if a.kind != "vsock")
                                or "nothing"))
             else:
                 what.append("foreground, must exit 0 within %d s"
@@ -1039,9 +1068,21 @@ def main():
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--lab", action="store_true",
                     help="this run has a systemd user manager: run lab blocks")
+    ap.add_argument("--lab-exec", metavar="CMD",
+                    help="run lab blocks (as one bash line, appended as the "
+                    "last argument) through CMD, e.g. 'tests/lab/lab.sh user "
+                    "LAB'; implies --lab")
+    ap.add_argument("--lab-cwd", metavar="DIR",
+                    help="with --lab-exec: the directory lab blocks start in")
+    ap.add_argument("--only-tag", choices=("lab", "podman", "root",
+                                           "background"),
+                    help="run only the blocks with this tag; list the rest "
+                    "as skipped")
     ap.add_argument("files", nargs="+", metavar="FILE.md")
     args = ap.parse_args()
     args.repo = os.path.abspath(args.repo)
+    if args.lab_exec:
+        args.lab = True
     if args.only is not None and len(args.files) != 1:
         ap.error("--only takes one file")
 
