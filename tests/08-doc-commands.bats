@@ -22,6 +22,14 @@ setup_file() {
 		echo "$out"
 		return 1
 	}
+	# The container examples need the images, which a reader builds first
+	# (docs/containers.md says so): build them where podman works, as
+	# tests/40-images.bats would; otherwise those blocks skip, saying why.
+	if [ "$(id -u)" -eq 0 ] && command -v podman >/dev/null 2>&1; then
+		CONTAINERS_CONF=${CONTAINERS_CONF:-$("$REPO/tools/deps-images.sh" --conf)} \
+			make -C "$REPO" images images-demo >"$BATS_FILE_TMPDIR/images.log" 2>&1 3>&- ||
+			echo "# make images images-demo failed: $(tail -3 "$BATS_FILE_TMPDIR/images.log")" >&3
+	fi
 }
 
 # What the fixtures leave in /tmp, removed before and after every test
@@ -63,9 +71,10 @@ doc_run() {
 }
 
 # docs_test FILE: every block of FILE (relative to the repository) runs as
-# shown. Blocks this machine cannot run (podman, root, lab) make the test a
+# shown. Blocks this machine cannot run (podman, root) make the test a
 # skip naming them, once everything else passed; blocks the file itself
-# marks skip= are listed in the TAP output.
+# marks skip=, and lab blocks (tests/52-units-trixie.bats runs them), are
+# listed in the TAP output.
 docs_test() {
 	local f=$1 l envskips= ran= reason
 	local -A lines=()
@@ -78,7 +87,9 @@ docs_test() {
 	doc_run "$f"
 	[ "$status" -eq 0 ]
 	while IFS= read -r l; do
-		if [[ $l == "skip "*" (skip="* ]]; then
+		if [[ $l == "skip "*" (skip="* || $l == "skip "*" (lab: "* ]]; then
+			# Skipped on purpose: skip= says what runs it instead, and
+			# tests/52-units-trixie.bats runs the lab blocks in the lab.
 			note "$f: $l"
 		elif [[ $l =~ ^skip\ ([0-9]+)\ \((.*)\)\ \$\  ]]; then
 			reason=${BASH_REMATCH[2]}
@@ -170,7 +181,7 @@ optional_docs_test() {
 		'FAIL docs/bad.md:21: ```shell block: commands go in ```sh blocks (the suite runs those), output in ```text' \
 		'FAIL docs/bad.md:27: an untagged block that starts with a command: ```sh if it is one, ```text if it is output' \
 		'FAIL docs/bad.md:34: a prompt line in a text block: commands go in ```sh blocks' \
-		"FAIL docs/bad.md:40: unknown tag 'backgroud' (tags: background podman root lab skip=REASON timeout=N wait=ADDR)" \
+		"FAIL docs/bad.md:40: unknown tag 'backgroud' (tags: background ctrl-c podman root lab skip=REASON timeout=N wait=ADDR)" \
 		'FAIL docs/bad.md:46: this block starts a server that stays up (it listens on tcp 127.0.0.1:23183): tag it background' \
 		'FAIL docs/bad.md:52: this block runs podman: tag it podman' \
 		'FAIL docs/bad.md:57: a fenced block in an HTML comment: readers never see it, so it must not run either' \
