@@ -8,7 +8,12 @@
 #
 # What it changes on the machine, and nothing more:
 #   - Debian packages: podman runc uidmap slirp4netns debootstrap socat curl
-#     (plus systemd for systemd-socket-activate, if missing)
+#     (plus systemd for systemd-socket-activate, if missing), python3, and
+#     qemu-user-static binfmt-support for the other architectures' images
+#   - binfmt_misc mounted (when it is not) and qemu-user's handlers for
+#     those architectures registered there, so their programs run here
+#     under emulation (tests/41-images-multiarch.bats); where that cannot
+#     be done it says so, and those tests skip and say why
 #   - a test user (default "sa-images-test", override IMAGES_TEST_USER) with
 #     subordinate uid/gid ranges, for the rootless tests
 #   - a test-only containers.conf in $IMAGES_TEST_DIR (default
@@ -63,8 +68,50 @@ fi
 
 DEPS_NAME=deps-images.sh
 . "$(dirname "$0")/deps-lib.sh"
+
+# The architectures the multi-architecture images are tested on, as
+# qemu-user names them (tools/images.mk IMAGE_PLATFORMS: arm64 = aarch64;
+# arm = arm for linux/arm/v7, ppc64le, s390x).
+DEPS_QEMU_ARCHES=${DEPS_QEMU_ARCHES:-aarch64 arm}
+BINFMT=/proc/sys/fs/binfmt_misc
+
+# deps_binfmt_mount: binfmt_misc mounted (systemd's automount does it on
+# access where systemd runs; elsewhere nobody does). A failure is not
+# fatal: only the emulated tests need it, and they skip.
+deps_binfmt_mount() {
+	if [ -e "$BINFMT/register" ]; then
+		return 0
+	fi
+	if deps_as_root mount -t binfmt_misc binfmt_misc "$BINFMT" 2>/dev/null; then
+		echo "$DEPS_NAME: mounted binfmt_misc on $BINFMT"
+	else
+		echo "$DEPS_NAME: cannot mount binfmt_misc on $BINFMT (a container" \
+			"without privileges, or a kernel without it): the images of" \
+			"other architectures will build, but not run here" >&2
+	fi
+}
+
+# deps_binfmt_enable ARCH...: qemu-ARCH registered with binfmt_misc. Once
+# installed, binfmt-support knows the handlers; after a reboot without
+# systemd (or a fresh binfmt_misc mount) they must be enabled again.
+deps_binfmt_enable() {
+	[ -e "$BINFMT/register" ] || return 0
+	for a in "$@"; do
+		[ ! -e "$BINFMT/qemu-$a" ] || continue
+		if deps_as_root update-binfmts --enable "qemu-$a"; then
+			echo "$DEPS_NAME: registered qemu-$a with binfmt_misc"
+		else
+			echo "$DEPS_NAME: could not register qemu-$a with binfmt_misc" >&2
+		fi
+	done
+}
+# binfmt_misc first: qemu-user-static registers its handlers when it is
+# installed, if binfmt_misc is mounted then.
+deps_binfmt_mount
 deps_install podman runc uidmap slirp4netns debootstrap socat curl systemd \
-	ca-certificates
+	ca-certificates python3 qemu-user-static binfmt-support
+# shellcheck disable=SC2086 # a list of words
+deps_binfmt_enable $DEPS_QEMU_ARCHES
 deps_rootless_user "$IMAGES_TEST_USER"
 # The image tests run as root; so does their configuration.
 if [ "$(id -u)" -eq 0 ]; then
