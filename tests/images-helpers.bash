@@ -287,3 +287,160 @@ assert_fd_line() { # NAME DESCRIPTION (a grep pattern)
 image_size() { podman image inspect --format '{{.Size}}' "$1"; }
 
 # Shown in the TAP output (bats prints "# " lines written to fd 3).
+
+# --- the images for every architecture (tests/41-images-multiarch.bats) -------
+#
+# Environment (all optional):
+#   IMAGE_PLATFORMS    the platforms to build (default: tools/images.mk's,
+#                      linux/amd64 linux/arm64)
+#   IMAGES_NO_BUILD=1  only write the archives, from the images there are
+
+# platform_full P: P with arm64's variant made explicit, as
+# tools/images-multiarch.sh and the manifest lists have it.
+platform_full() {
+	case $1 in
+	*/arm64) echo "$1/v8" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# platform_key P: a name part for P (linux/arm/v7 -> arm_v7).
+platform_key() {
+	local p=${1#*/}
+	p=${p%/v8}
+	echo "${p//\//_}"
+}
+
+# qemu_name ARCH: what qemu-user calls the architecture (its binfmt_misc
+# handler is qemu-NAME).
+qemu_name() {
+	case $1 in
+	amd64) echo x86_64 ;;
+	arm64) echo aarch64 ;;
+	386) echo i386 ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# emulation_skip_reason ARCH: empty when ARCH's programs run here (this
+# machine's own, or qemu-user registered with binfmt_misc with the F flag,
+# so a container finds the emulator), else why not.
+emulation_skip_reason() {
+	local arch=$1 q h=/proc/sys/fs/binfmt_misc
+	[ "$arch" != "$MA_NATIVE_ARCH" ] || return 0
+	q=$(qemu_name "$arch")
+	if [ ! -e "$h/register" ]; then
+		echo "binfmt_misc is not mounted on $h, so $arch programs cannot run here (as root: mount -t binfmt_misc binfmt_misc $h; tools/deps-images.sh does it)"
+	elif [ ! -e "$h/qemu-$q" ]; then
+		echo "no qemu-$q handler in binfmt_misc, so $arch programs cannot run here (tools/deps-images.sh installs qemu-user-static and registers it)"
+	elif [ "$(head -1 "$h/qemu-$q")" != enabled ]; then
+		echo "the binfmt_misc handler qemu-$q is disabled (update-binfmts --enable qemu-$q)"
+	elif ! grep -q '^flags:.*F' "$h/qemu-$q"; then
+		echo "the binfmt_misc handler qemu-$q lacks the F (fix binary) flag: a container cannot reach the emulator (Debian's qemu-user-static sets it)"
+	fi
+}
+
+# Builds the images of every platform and their archives (the make
+# targets users run), then pulls each platform's image from the archive,
+# as a machine of that architecture would from a registry. Exports
+# MA_PLATFORMS, MA_NATIVE_ARCH, MA_ARCHIVE_echo/_httpd, and per platform
+# key K: MA_ID_echo_K, MA_ID_httpd_K (image ids) and MA_EMU_SKIP_K; a
+# build or pull failure is in MA_BUILD_ERROR.
+multiarch_setup_file() {
+	export IMAGES_SKIP="" MA_BUILD_ERROR="" MA_PLATFORMS="" MA_NATIVE_ARCH=""
+	local p full key name out id start version
+
+	images_can_run || return 0
+	MA_NATIVE_ARCH=$(podman info --format '{{.Host.Arch}}')
+	version=$(sed -n 's/^VERSION *= *//p' "$REPO/Makefile")
+	export MA_VERSION=$version MA_DIR=$BATS_FILE_TMPDIR/archives
+	for p in ${IMAGE_PLATFORMS:-linux/amd64 linux/arm64}; do
+		MA_PLATFORMS="$MA_PLATFORMS $(platform_full "$p")"
+	done
+	MA_PLATFORMS=${MA_PLATFORMS# }
+
+	# The make targets users run; with IMAGES_NO_BUILD=1 only the
+	# archives, from the images there are.
+	local args=(IMAGE_REPO="$IMAGE_REPO" IMAGES_DIR="$MA_DIR")
+	[ -z "${IMAGE_PLATFORMS:-}" ] || args+=(IMAGE_PLATFORMS="$IMAGE_PLATFORMS")
+	local cmd=(make -f tools/images.mk images-multiarch-archive "${args[@]}")
+	[ "${IMAGES_NO_BUILD:-0}" != 1 ] ||
+		cmd=(env "${args[@]}" tools/images-multiarch.sh archive echo httpd)
+	start=$SECONDS
+	if ! (cd "$REPO" && "${cmd[@]}") >"$BATS_FILE_TMPDIR/build-multiarch.log" 2>&1 3>&-; then
+		MA_BUILD_ERROR="${cmd[*]} failed: $(tail -5 "$BATS_FILE_TMPDIR/build-multiarch.log")"
+		return 0
+	fi
+	echo "$((SECONDS - start))" >"$BATS_FILE_TMPDIR/build-multiarch.seconds"
+
+	for name in echo httpd; do
+		out=$MA_DIR/socket-activate-$name-$version.oci.tar
+		export "MA_ARCHIVE_$name=$out"
+		for full in $MA_PLATFORMS; do
+			key=$(platform_key "$full")
+			export "MA_EMU_SKIP_$key=$(emulation_skip_reason "$(echo "$full" | cut -d/ -f2)")"
+			id=$(podman pull -q --platform "$full" "oci-archive:$out:$version" \
+				2>"$BATS_FILE_TMPDIR/pull.log" | tail -1)
+			if [ -z "$id" ]; then
+				# Only the tests that run this image fail.
+				export "MA_PULL_ERROR_${name}_$key=podman pull --platform $full oci-archive:$out:$version failed: $(tail -3 "$BATS_FILE_TMPDIR/pull.log")"
+				continue
+			fi
+			# Named, so an image prune elsewhere leaves it alone; the
+			# name podman takes from the archive's ref goes.
+			podman tag "$id" "$IMAGE_REPO/socket-activate-$name:archive-$key"
+			podman untag "$id" "localhost/$version:latest" 2>/dev/null || true
+			export "MA_ID_${name}_$key=$id"
+		done
+	done
+}
+
+multiarch_teardown_file() {
+	local name full
+	[ -z "$IMAGES_SKIP" ] || return 0
+	for name in echo httpd; do
+		for full in $MA_PLATFORMS; do
+			podman rmi "$IMAGE_REPO/socket-activate-$name:archive-$(platform_key "$full")" \
+				>/dev/null 2>&1 || true
+		done
+	done
+}
+
+multiarch_setup() {
+	images_setup
+	[ -z "$MA_BUILD_ERROR" ] || fail_with "$MA_BUILD_ERROR"
+}
+
+# ma_id NAME PLATFORM: the image pulled for PLATFORM; fails (saying why)
+# if it could not be pulled. Use it as id=$(ma_id ...), so a failure
+# fails the test.
+ma_id() {
+	local v="MA_ID_${1}_$(platform_key "$2")" e="MA_PULL_ERROR_${1}_$(platform_key "$2")"
+	if [ -n "${!e:-}" ]; then
+		fail_with "${!e}"
+	elif [ -z "${!v:-}" ]; then
+		fail_with "no image of socket-activate-$1 for $2 was pulled"
+	else
+		echo "${!v}"
+	fi
+}
+
+# foreign_platforms: the platforms not this machine's, each of which runs
+# here under emulation; skips the test (saying why) if none is in the
+# list or one cannot run.
+foreign_platforms() {
+	local full arch v found=
+	for full in $MA_PLATFORMS; do
+		arch=$(echo "$full" | cut -d/ -f2)
+		[ "$arch" != "$MA_NATIVE_ARCH" ] || continue
+		v="MA_EMU_SKIP_$(platform_key "$full")"
+		[ -z "${!v}" ] || skip "${!v}"
+		found="$found $full"
+	done
+	[ -n "$found" ] || skip "IMAGE_PLATFORMS ($MA_PLATFORMS) has no architecture but this machine's"
+	FOREIGN=${found# }
+}
+
+# container_pid NAME: the pid of the container's first process, seen from
+# this machine.
+container_pid() { podman inspect --format '{{.State.Pid}}' "$1"; }
