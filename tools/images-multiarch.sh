@@ -23,12 +23,13 @@
 #   podman manifest push --all L docker://REGISTRY/socket-activate-NAME:$VERSION
 #   podman manifest rm L
 # (docs/multiarch.md). No manifest list is left in local storage: podman
-# before 5 cannot list images while one is there (`podman images` fails).
+# 4.3 cannot list images while one is there (`podman images` fails,
+# containers/podman#19757).
 #
 # Environment: PODMAN, IMAGE_REPO (default localhost), IMAGE_PLATFORMS
-# (default "linux/amd64 linux/arm64"; arm64 gets the variant v8), VERSION, BASE_IMAGE, SOURCE_URL, PULL (a podman
-# build pull flag, e.g. --pull=never), PODMAN_BUILD_FLAGS, IMAGES_DIR
-# (default build/images).
+# (default "linux/amd64 linux/arm64"; arm64 gets the variant v8), VERSION,
+# BASE_IMAGE, SOURCE_URL, PULL (a podman build pull flag, e.g.
+# --pull=never), PODMAN_BUILD_FLAGS, IMAGES_DIR (default build/images).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -67,8 +68,8 @@ arch_tag() {
 	esac
 }
 
-# The build stage runs on the build machine: podman 4.4 and later say so
-# in BUILDPLATFORM themselves, older ones need it passed.
+# The build stage runs on the build machine, BUILDPLATFORM, which podman
+# 4.3 does not set by itself (Docker's BuildKit does): passed always.
 build_platform() {
 	$PODMAN info --format '{{.Host.OS}}/{{.Host.Arch}}'
 }
@@ -115,8 +116,7 @@ archive() {
 		python3 tools/oci-index.py "$layout" "$VERSION" $specs
 		out=$IMAGES_DIR/socket-activate-$name-$VERSION.oci.tar
 		# An oci-archive is the layout in a tar; sorted, owned by root
-		# and dated like the blobs' content, so the same images give
-		# the same file.
+		# and dated 1970, so the same images give the same file.
 		tar -C "$layout" --sort=name --owner=0 --group=0 --numeric-owner \
 			--mtime=@0 -cf "$out.tmp" .
 		mv -f "$out.tmp" "$out"
