@@ -136,6 +136,10 @@ optional_docs_test() {
 	docs_test docs/httpd.md
 }
 
+@test "docs: every command in docs/multiarch.md runs as shown" {
+	docs_test docs/multiarch.md
+}
+
 @test "docs: every command in docs/migrating.md runs as shown" {
 	docs_test docs/migrating.md
 }
