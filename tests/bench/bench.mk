@@ -1,9 +1,11 @@
 # Echo benchmark harness; included by the top Makefile (paths are relative to
 # the repo root). Nothing here is a test: it prints numbers.
-#   make bench-echo          full run (1 GiB bulk, 3 s per timed test, median of
-#                            3), pinned (server CPU 0, client CPU 1) then
-#                            unpinned (about 5 min)
-#   make bench-echo-quick    smoke run (64 MiB bulk, 1 s per test, pinned)
+#   make bench-echo          ours and the reference in alternating slices (256
+#                            MiB bulk, 1 s ping-pong/UDP), each test until its
+#                            ratios' 95% intervals are within ±3% or 30 pairs;
+#                            pinned (server CPU 0, client CPU 1); about 4-8 min
+#   make bench-echo BENCH_NOPIN=1   the same unpinned
+#   make bench-echo-quick    smoke run (6 pairs of 64 MiB / 0.5 s slices)
 #   make bench-echo BENCH_ECHO_BIN=PATH   another build in our column (an
 #                            older commit's, the reference itself); it is
 #                            run as it is, never rebuilt
@@ -27,8 +29,7 @@ $(BENCH_OUT_DIR)/echo-load: $(BENCH_DIR)/echo-load.c
 
 # The server under test is a prerequisite so `make bench-echo` builds it first.
 bench-echo: $(BENCH_OUT_DIR)/ref-echo $(BENCH_OUT_DIR)/echo-load $(BENCH_ECHO_BIN)
-	BENCH_NOPIN=0 ECHO_BIN=$(BENCH_ECHO_BIN) $(BENCH_DIR)/bench-echo.sh
-	BENCH_NOPIN=1 ECHO_BIN=$(BENCH_ECHO_BIN) $(BENCH_DIR)/bench-echo.sh
+	ECHO_BIN=$(BENCH_ECHO_BIN) $(BENCH_DIR)/bench-echo.sh
 
 bench-echo-quick: $(BENCH_OUT_DIR)/ref-echo $(BENCH_OUT_DIR)/echo-load $(BENCH_ECHO_BIN)
 	BENCH_QUICK=1 ECHO_BIN=$(BENCH_ECHO_BIN) $(BENCH_DIR)/bench-echo.sh

@@ -104,3 +104,37 @@ bench_field() {
 bench_median() {
     tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# ---- paired slices (tests/bench/pairstats.py) ----------------------------
+# A candidate B and a reference A run side by side and are measured in
+# alternating short slices, A B B A A B ...; each pair gives one ratio B/A.
+# Bash only runs the slices and logs them; pairstats.py and benchreport.py
+# compute everything from the log.
+BENCH_PY=(python3 -B)
+
+# CPU time a process has used so far, in ns (every thread: the sum of the
+# scheduler's run time, /proc/PID/task/*/schedstat; clock ticks of
+# /proc/PID/stat are 10 ms, too coarse for a one-second slice).
+bench_cpu_ns() {
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# The arms of pair N in the order they run: "A B" for even N, "B A" for odd.
+bench_pair_order() {
+    if [ $(($1 % 2)) = 0 ]; then echo "A B"; else echo "B A"; fi
+}
+
+# bench_slice_log LOG SERIES PAIR ARM SERVER TEST EXTRA OUTPUT: one slice's
+# line: its identity, EXTRA (key=value words, e.g. cpu0_ns=), and the
+# fields of OUTPUT's RESULT line, or failed=REASON (the last line of OUTPUT
+# that is not a RESULT line, spaces made underscores) when there is none.
+bench_slice_log() {
+    local log=$1 id="slice series=$2 pair=$3 arm=$4 server=$5 test=$6" extra=$7 out=$8 res why
+    res=$(printf '%s\n' "$out" | sed -n 's/^RESULT //p' | head -1)
+    if [ -n "$res" ] && [ "${9:-}" != failed ]; then
+        echo "$id $extra $res" >>"$log"
+    else
+        why=$(printf '%s\n' "$out" | grep -v '^RESULT' | grep . | tail -1 | tr -s ' \t' '__')
+        echo "$id $extra failed=${why:-no_result}" >>"$log"
+    fi
+}
