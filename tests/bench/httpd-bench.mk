@@ -1,16 +1,19 @@
-# HTTP benchmark: wrk against our socket-activate-httpd (access log on and
-# off), lighttpd, nginx and the floor (a fixed response from memory), all
-# socket-activated the same way; included by the top Makefile (paths are
-# relative to the repo root). Nothing here is a test: it prints numbers.
+# HTTP benchmark: wrk against our socket-activate-httpd (access log on),
+# paired in alternating 1 s slices with lighttpd, nginx, the floor (a fixed
+# response from memory) and ours without its access log, all socket-activated
+# the same way, side by side; included by the top Makefile (paths are
+# relative to the repo root). Nothing here is a test: it prints ratios with
+# their 95% intervals.
 #   make bench-httpd-deps    install wrk, lighttpd, nginx-light (apt; services left stopped and disabled)
-#   make bench-httpd         10 s per measurement, pinned (server CPU 0, wrk CPU 1)
-#                            then unpinned (about 4 min)
-#   make bench-httpd-quick   2 s per measurement, pinned only (smoke run, about 1 min)
+#   make bench-httpd         pinned (server CPU 0, wrk CPU 1), each series until
+#                            its intervals are within ±3% or 24 pairs (about 3-6 min)
+#   make bench-httpd BENCH_NOPIN=1   the same unpinned
+#   make bench-httpd-quick   2 pairs (smoke run, about 40 s; too few for intervals)
 #   make bench-httpd HTTPD_CMD=lighttpd   lighttpd in the "ours" column (checks the plumbing)
 #   make bench-httpd BENCH_HTTPD_BIN=PATH   another build of ours (an older
 #                            commit's), run as it is, never rebuilt
-# Results: tables on stdout, CSV and text in $(HTTPD_BENCH_OUT)
-# (httpd-latest-pinned.txt, httpd-latest-unpinned.txt).
+# Results: the table on stdout; in $(HTTPD_BENCH_OUT): httpd-STAMP-pinned.{slices,
+# facts,md,csv} and httpd-latest-pinned.{md,csv}.
 
 HTTPD_BENCH_OUT ?= build/bench
 HTTPD_BENCH_SH := tests/bench/bench-httpd.sh
@@ -37,8 +40,7 @@ define httpd_bench_run
 endef
 
 bench-httpd: $(FLOOR_HTTPD)
-	$(call httpd_bench_run,BENCH_NOPIN=0)
-	$(call httpd_bench_run,BENCH_NOPIN=1)
+	$(call httpd_bench_run,)
 
 bench-httpd-quick: $(FLOOR_HTTPD)
 	$(call httpd_bench_run,BENCH_QUICK=1)
