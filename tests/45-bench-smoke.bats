@@ -1,22 +1,26 @@
 #!/usr/bin/env bats
 # Smoke test of the network-modes benchmark (make bench-quick, i.e.
 # BENCH_QUICK=1 tests/bench/bench-modes.sh): it runs to the end, writes its
-# CSV, Markdown and chart, ends with the guide's overview table measured,
-# and every mode and every row of that table either has figures or says why
-# not. Nothing here times anything or judges a number: this machine is
-# shared and noisy. What is checked is what a reader of the table relies
-# on: its shape, a reason wherever a figure is missing, the disagreement
-# marks matching the figures, and a few answers known for certain (the
-# floor keeps the client's address and answers UDP; socket activation
-# keeps addresses; port 80 works from a system socket and not from the
-# user's). Needs root (podman rootful and rootless, the Debian 13 lab);
-# without it every test skips and says why.
+# slices, CSVs, Markdown and chart, ends with the guide's overview table
+# measured, and every mode and every row of that table either has figures
+# or says why not. Nothing here times anything or judges a number: this
+# machine is shared and noisy. What is checked is what a reader of the
+# table relies on: its shape, the A/A self-check first, each native cell a
+# verdict or "inconclusive" with its interval and pairs (or, when the A/A
+# check failed, none at all), each row's floor named, a reason wherever a
+# figure is missing, the disagreement marks matching the figures, and a few
+# answers known for certain (the floor keeps the client's address and
+# answers UDP; socket activation keeps addresses; port 80 works from a
+# system socket and not from the user's). The statistics themselves are
+# tested on synthetic data in tests/46-bench-stats.bats. Needs root (podman
+# rootful and rootless, the Debian 13 lab); without it every test skips and
+# says why.
 #
 # setup_file installs what the benchmark needs (tests/bench/deps-modes.sh),
-# builds the load generator, and runs the benchmark once: about 4-6 min
-# on a 2-vCPU VM (the probes ~2 min, one short round of 13 modes ~3 min,
-# the lab start ~10 s), more on a machine that must first build the images
-# or the lab.
+# builds the load generator, and runs the benchmark once: at most about 8
+# min on a 2-vCPU VM (the probes ~2 min, the A/A check and 12 modes in
+# short paired slices, the lab start ~10 s), more on a machine that must
+# first build the images or the lab.
 #
 # BENCH_SMOKE_OUT=DIR checks the results of an earlier run in DIR (its
 # modes-latest.* and modes-latest.log) instead of running one: for
@@ -68,11 +72,14 @@ setup() {
 
 note() { echo "# $*" >&3; }
 
-# summary.csv rows: mode,where,metric,unit,n,median,min,max,spread_pct,ratio_to_host
+# summary.csv rows: mode,where,floor,metric,unit,median,pairs,ratio,lo,hi,verdict
 # Text values (status, src, srv_cpus, udp...) are in the median column,
 # with any comma written as ';'.
 status_of() { value_of "$1" status; }
-value_of() { awk -F, -v m="$1" -v k="$2" '$1 == m && $3 == k { print $6 }' "$OUT/modes-latest.summary.csv"; }
+value_of() { awk -F, -v m="$1" -v k="$2" '$1 == m && $4 == k { print $6 }' "$OUT/modes-latest.summary.csv"; }
+field_of() { # MODE METRIC COLUMN-NUMBER
+	awk -F, -v m="$1" -v k="$2" -v c="$3" '$1 == m && $4 == k { print $c }' "$OUT/modes-latest.summary.csv"
+}
 ran() { [ "$(status_of "$1")" = ok ]; }
 is_mark() { [ "$1" = "✔" ] || [ "$1" = "✗" ]; }
 # guide.csv rows: row,mode,where,column,protocol,measured,figure,guide,agrees
@@ -86,21 +93,23 @@ guide_row() {
 	grep -F "| \`$1\`, " "$OUT/modes-latest.guide.md" | sed 's/^| //; s/ |$//' | awk -F' \\| ' '{ for (i = 1; i <= NF; i++) print $i }'
 }
 
-@test "bench-quick runs to the end: CSV, summary, Markdown, guide table and chart; the terminal ends with the table" {
+@test "bench-quick runs to the end: slices, CSVs, Markdown, guide table and chart; the terminal ends with the table" {
 	note "bench-quick took $(cat "$BATS_FILE_TMPDIR/seconds") s (lab start and probes included)"
 	local f
-	for f in csv summary.csv md guide.md guide.csv dat; do
+	for f in slices facts csv summary.csv md guide.md guide.csv dat; do
 		[ -s "$OUT/modes-latest.$f" ] || { echo "no $OUT/modes-latest.$f"; tail -20 "$RUNLOG"; return 1; }
 	done
-	head -1 "$OUT/modes-latest.csv" | grep -qx 'round,mode,metric,value'
+	head -1 "$OUT/modes-latest.csv" | grep -qx 'series,pair,arm,server,test,metric,value'
+	head -1 "$OUT/modes-latest.summary.csv" | grep -qx 'mode,where,floor,metric,unit,median,pairs,ratio,lo,hi,verdict'
 	head -1 "$OUT/modes-latest.guide.csv" | grep -qx 'row,mode,where,column,protocol,measured,figure,guide,agrees'
+	grep -q '^| mode | where | paired with | TCP bulk | ping-pong 50 conns | UDP 50 sockets | verdict |$' "$OUT/modes-latest.md"
 	grep -q '^| mode | where | TCP bulk Gbit/s' "$OUT/modes-latest.md"
-	# The chart: a PNG, unless no mode ran at all.
-	if grep -qv '^#' "$OUT/modes-latest.dat"; then
+	# The chart: a PNG, when a mode produced numbers beside the A/A check.
+	if [ "$(grep -vc '^#' "$OUT/modes-latest.dat")" -ge 2 ]; then
 		[ "$(head -c 8 "$OUT/modes-latest.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
 	fi
-	# Progress was shown: mode, round and time left.
-	grep -q '^=== round 1/1, mode 1/[0-9]*: .* about .* left$' "$RUNLOG"
+	# Progress was shown: mode, its floor and time left; the A/A check first.
+	grep -q '^=== mode 1/[0-9]*: aa (.*) against the floor host -- elapsed .*, about .* left$' "$RUNLOG"
 	# What the terminal shows last is the guide table, as written to build/bench/.
 	diff <(tail -n "$(wc -l <"$OUT/modes-latest.guide.md")" "$RUNLOG") "$OUT/modes-latest.guide.md"
 }
@@ -113,14 +122,18 @@ guide_row() {
 		ok)
 			ran=$((ran + 1))
 			# A number, or the measurement failed and the report says why
-			# (e.g. pasta cutting a bulk echo short: see BENCHMARKS.md).
-			for k in bulk_gbps:bulk pp1_rps:pp1 pp50_rps:pp50 http_rps:"wrk /index.html" http_big:"wrk /1M.bin" cold_ms:; do
+			# (e.g. pasta cutting every bulk echo short: see BENCHMARKS.md).
+			for k in bulk_gbps:bulk pp1_rps:pp1 pp50_rps:pp50 http_rps:small http_big:big cold_ms:; do
 				v=$(value_of "$m" "${k%%:*}")
-				if [[ $v =~ ^[0-9.]+$ ]] && [ "$(awk -v v="$v" 'BEGIN { print (v > 0) }')" = 1 ]; then
+				if [[ $v =~ ^[0-9.e+]+$ ]] && [ "$(awk -v v="$v" 'BEGIN { print (v > 0) }')" = 1 ]; then
 					continue
 				fi
-				if [ -n "${k#*:}" ] && [[ $(value_of "$m" note) == *"${k#*:}"* ]]; then
-					note "$m: no ${k%%:*}: $(value_of "$m" note)"
+				if [ -n "${k#*:}" ] && grep -q "^- $m\( (lab)\)\?: a ${k#*:} slice of .* failed" "$OUT/modes-latest.md"; then
+					note "$m: no ${k%%:*}: $(grep "^- $m\( (lab)\)\?: a ${k#*:} slice of" "$OUT/modes-latest.md" | head -1)"
+					continue
+				fi
+				if [ "${k%%:*}" = bulk_gbps ] && [ "$(value_of "$m" bulk_cut)" -gt 0 ] 2>/dev/null; then
+					note "$m: no bulk figure: every stream cut short ($(value_of "$m" bulk_cut) of $(field_of "$m" bulk_cut 7))"
 					continue
 				fi
 				echo "$m: no number for ${k%%:*} ('$v') and no reason"
@@ -151,6 +164,45 @@ guide_row() {
 	note "host: $v datagrams/s"
 }
 
+@test "the A/A self-check comes first, with its intervals; verdicts only when it held 1.00" {
+	local first g
+	for f in md guide.md; do
+		first=$(grep -v '^#' "$OUT/modes-latest.$f" | grep -m1 .)
+		[[ $first =~ ^\*\*A/A\ self-check\ (passed|FAILED) ]] || { echo "$f: first line: $first"; return 1; }
+		[[ $first =~ TCP\ bulk\ [0-9.]+×\ \[[0-9.]+,\ [0-9.]+\],\ [0-9]+\ pairs ]] || { echo "$f: no interval: $first"; return 1; }
+	done
+	note "$first"
+	# The native column of the guide CSV: a verdict anywhere only when the check passed.
+	g=$(awk -F, '$4 == "native" && ($6 == "✔" || $6 == "✗" || $6 == "inconclusive")' "$OUT/modes-latest.guide.csv")
+	if [[ $first == *FAILED* ]]; then
+		[ -z "$g" ] || { echo "verdicts despite a failed A/A check:"; echo "$g"; return 1; }
+		grep -q 'not judged: the A/A self-check failed' "$OUT/modes-latest.guide.csv"
+	fi
+}
+
+@test "each native-performance cell: a verdict or inconclusive, with the interval and the number of pairs; each row names its floor" {
+	local m p mark fig bad=0
+	for m in $GUIDE_MODES; do
+		ran "$m" || continue
+		[ "$m" = host ] && continue
+		[[ $(guide_row "$m" | sed -n 2p) == *", paired with the "*"'s floor" ]] || { echo "$m: no floor named: $(guide_row "$m" | sed -n 2p)"; bad=1; }
+		for p in tcp udp; do
+			mark=$(guide "$m" native "$p" measured)
+			fig=$(guide "$m" native "$p" figure)
+			case $mark in
+			✔ | ✗ | inconclusive)
+				[[ $fig =~ [0-9.]+×\ \[[0-9.]+\;\ [0-9.]+\]\;?\ [0-9]+\ pairs ]] || [[ $fig =~ [0-9.]+×\ \[[0-9.]+,\ [0-9.]+\],\ [0-9]+\ pairs ]] || [ "$fig" = "no replies" ] ||
+					{ echo "$m $p: $mark without an interval and pairs: '$fig'"; bad=1; }
+				;;
+			n/a) [ -n "$fig" ] || { echo "$m $p: n/a without a reason"; bad=1; } ;;
+			*) echo "$m $p: '$mark'"; bad=1 ;;
+			esac
+			note "$m $p: $mark $fig"
+		done
+	done
+	[ "$bad" = 0 ]
+}
+
 @test "UDP: every mode that ran has a figure, or the report states the known cause" {
 	local m bad=0
 	for m in $GUIDE_MODES; do
@@ -169,7 +221,7 @@ guide_row() {
 @test "the guide table has the guide's columns, one row per mode, in the guide's order" {
 	local header rows
 	header=$(grep '^| method' "$OUT/modes-latest.guide.md")
-	[ "$header" = "| method (the guide's row) | here | source address preserved: loopback client (127.0.0.2) | source address preserved: client in a network namespace (veth) | native performance: TCP bulk and 50-conn ping-pong ≥ 0.95× the floor in every round (UDP beside) | binding to a specific device (or address); a connection to another local address refused | port 80, rootless, ip_unprivileged_port_start unchanged |" ]
+	[ "$header" = "| method (the guide's row) | here | source address preserved: loopback client (127.0.0.2) | source address preserved: client in a network namespace (veth) | native performance: TCP bulk and 50-conn ping-pong ≥ 0.95× the floor, by the 95% interval of paired ratios (UDP beside) | binding to a specific device (or address); a connection to another local address refused | port 80, rootless, ip_unprivileged_port_start unchanged |" ]
 	rows=$(grep -o '^| [^|]* | `[a-z0-9-]*`' "$OUT/modes-latest.guide.md" | sed 's/.*`\(.*\)`/\1/' | tr '\n' ' ')
 	[ "$rows" = "$GUIDE_MODES " ] || { echo "rows: $rows"; return 1; }
 	# Every row has the seven cells of the header.
@@ -190,13 +242,13 @@ guide_row() {
 			continue
 		fi
 		# Each column: TCP and UDP (or both at once), each ✔ or ✗ with a
-		# figure, or n/a with its reason; then the guide's claim.
+		# figure, inconclusive or n/a with its reason; then the guide's claim.
 		while read -r cell; do
 			c=$(sed -E 's/ \(guide: [^)]*\)( \*\*⚠ disagrees\*\*)?$//' <<<"$cell")
-			if [[ $c =~ ^tcp\+udp\ (✔|✗)\ .+ ]] || [[ $c =~ ^tcp\+udp\ n/a:\ .+ ]]; then
+			if [[ $c =~ ^tcp\+udp\ (✔|✗)\ .+ ]] || [[ $c =~ ^tcp\+udp\ (n/a|inconclusive):\ .+ ]]; then
 				continue
 			fi
-			if [[ $c =~ ^tcp\ ((✔|✗)\ .+|n/a:\ .+)\ ·\ udp\ ((✔|✗)\ .+|n/a:\ .+)$ ]]; then
+			if [[ $c =~ ^tcp\ ((✔|✗)\ .+|(n/a|inconclusive):\ .+)\ ·\ udp\ ((✔|✗)\ .+|(n/a|inconclusive):\ .+)$ ]]; then
 				continue
 			fi
 			echo "$m: a cell neither measured nor explained: '$cell'"

@@ -115,3 +115,67 @@ report() { py test_benchreport.py "$1"; }
 	stats Metrics.test_a_failed_slice_has_no_value
 	stats Metrics.test_other_lines_are_not_slices
 }
+
+@test "report: the A/A check is printed first, with its intervals" {
+	report ModesReport.test_the_a_a_check_is_printed_first_with_its_intervals
+}
+
+@test "report: ✔, ✗ and inconclusive follow the interval; inconclusive shows it with the pairs" {
+	report ModesReport.test_verdicts_follow_the_interval
+}
+
+@test "report: a failed A/A check withholds every verdict and says so at the top" {
+	report ModesReport.test_a_failed_a_a_check_withholds_every_verdict_and_says_so_at_the_top
+}
+
+@test "report: every row says which floor it was paired with" {
+	report ModesReport.test_every_row_says_which_floor_it_was_paired_with
+}
+
+@test "report: no UDP replies is a ✗ with the known cause" {
+	report ModesReport.test_no_udp_replies_is_a_cross_with_the_known_cause
+}
+
+@test "report: echo streams cut short are counted, with the passt version" {
+	report ModesReport.test_streams_cut_short_are_counted_with_the_passt_version
+}
+
+@test "report: a measured mark that differs from the guide's claim is marked as disagreeing" {
+	report ModesReport.test_a_disagreement_with_the_guide_is_marked
+}
+
+@test "report: the summary CSV, the raw CSV and the chart's data of a run" {
+	report ModesReport.test_the_files_of_a_run
+}
+
+@test "report: bench-echo's ratios come with their interval and pairs" {
+	report ServerReports.test_echo_ratios_come_with_their_interval_and_pairs
+}
+
+@test "report: too few pairs say so instead of giving an interval" {
+	report ServerReports.test_too_few_pairs_say_so_instead_of_an_interval
+}
+
+@test "report: bench-httpd states the access log's cost against the 10% budget" {
+	report ServerReports.test_the_access_log_cost_is_stated_against_the_10_percent_budget
+}
+
+@test "every Python unit test of the benchmarks is run by this file" {
+	local f t missing=0
+	for f in test_pairstats.py test_benchreport.py; do
+		while read -r t; do
+			grep -qF " $t" "$BATS_TEST_FILENAME" || { echo "$f: $t is not run here"; missing=1; }
+		done < <(python3 -B - "$REPO/tests/bench/$f" <<'EOF'
+import sys, unittest, importlib.util, os
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+spec = importlib.util.spec_from_file_location("t", sys.argv[1])
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+for case in unittest.TestLoader().loadTestsFromModule(m):
+    for t in case:
+        print(type(t).__name__ + "." + t._testMethodName)
+EOF
+)
+	done
+	[ "$missing" = 0 ]
+}

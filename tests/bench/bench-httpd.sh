@@ -55,8 +55,6 @@ WARMUP=${BENCH_WARMUP:-1}
 OUT=${BENCH_OUT:-build/bench}
 read -r -a SERVERS <<<"${BENCH_SERVERS:-floor ours ours-nolog lighttpd nginx}"
 FLOOR_BIN=${FLOOR_BIN:-build/bench/floor-httpd}
-SMALL_SIZE=612
-BIG_SIZE=1048576
 
 say() { echo "bench-httpd: $*"; }
 die() { echo "bench-httpd: $*" >&2; exit 1; }
@@ -283,7 +281,7 @@ SLICES=$BASE.slices FACTS=$BASE.facts
 : >"$FACTS"
 fact() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$FACTS"; }
 
-declare -A PORT_OF SERVE_PID SRV_OF # per server: its port, serving pid, activator pid
+declare -A PORT_OF SERVE_PID # per server: its port, its serving pid
 UP=() # the servers that answered and hold their passed socket
 
 # A server that cannot take part: say why, in the output and the report.
@@ -334,7 +332,7 @@ start_one() {
         port=$(free_port)
         setup "$kind" "$port"
     done
-    PORT_OF[$label]=$port SRV_OF[$label]=$pid
+    PORT_OF[$label]=$port
     # The first connection makes systemd-socket-activate exec the server
     # (same pid). Both files must come back byte for byte before any load.
     if [ "$kind" = floor ]; then

@@ -44,28 +44,37 @@
 # too when the host's podman is too old (pasta: 4.4; custom networks behind
 # pasta: 5.0).
 #
-# Measured in each mode, each round (client: build/bench/echo-load, wrk):
-#   echo TCP bulk throughput (one stream, BENCH_BULK_BYTES through the echo);
+# Measured per mode (client: build/bench/echo-load, wrk), paired with a
+# floor that runs beside it: the image's own server binary under
+# systemd-socket-activate, no container, in the same place as the mode (the
+# host's floor for host modes, a floor in the lab for lab modes: the same
+# kernel and path as the lab's own rows). The mode (B) and its floor (A)
+# alternate in short slices, A B B A ..., and each pair of slices gives one
+# ratio mode/floor (tests/bench/pairstats.py):
+#   echo TCP bulk throughput (one stream of BENCH_BULK_BYTES per slice);
 #   streams cut short are counted (the pasta fault, see BENCHMARKS.md)
-#   64-byte TCP ping-pong round trips/s with 1 and 50 connections, p50/p99
+#   64-byte TCP ping-pong round trips/s with 50 connections
 #   UDP echo datagrams/s, 50 sockets, 64 bytes (where the mode carries UDP)
-#   HTTP requests/s for a 612-byte file, MB/s for a 1 MiB file (wrk, 50
-#   keep-alive connections, one thread)
-#   cold start: first connection to its first echoed byte with nothing
-#   running (activation modes), or `podman run -d` to the first echoed
-#   byte (modes where the server must bind its own socket)
-#   whether the server saw the client's real address and port (httpd
-#   --diagnostics page, curl from a known local port)
+# each until its 95% interval gives a verdict (lower end >= 0.95: native;
+# upper end < 0.95: not) or BENCH_PAIRS_MAX pairs; then BENCH_EXTRA_PAIRS
+# pairs of: ping-pong with 1 connection (p50/p99), HTTP requests/s for a
+# 612-byte file and MB/s for a 1 MiB file (wrk, 50 keep-alive connections,
+# one thread). Once per mode: the cold start (first connection to its first
+# echoed byte with nothing running, activation modes; `podman run -d` to the
+# first echoed byte, modes where the server must bind its own socket), and
+# whether the server saw the client's real address and port (httpd
+# --diagnostics page, curl from a known local port).
+# Before any mode, an A/A self-check: the host floor against a second,
+# identical activation of it, measured the same way; its interval must hold
+# 1.00, or the report withholds every verdict and says so at the top.
 # Probed once per mode (tests/bench/guide.sh), for the guide's table:
 #   the source address the echo server logs for a loopback client bound to
 #   127.0.0.2 and for a client in a network namespace of our own (veth);
 #   binding to one device or address, with a connection to another local
 #   address refused; port 80 as the rootless user with
 #   net.ipv4.ip_unprivileged_port_start unchanged; TCP and UDP each.
-# Rounds are interleaved: every round runs every mode (each round starting
-# one mode later), so drift of a shared machine hits all modes alike; the
-# report gives the median, the spread ((max-min)/median) and the ratio to
-# the host floor.
+# Bash starts and stops things and logs every slice; the statistics, the
+# tables and the guide's table come from tests/bench/benchreport.py.
 #
 # Every server runs with --udp-rate-limit 0 --udp-global-rate-limit 0:
 # behind pasta, slirp4netns or the bridge's NAT the server sees a
@@ -85,15 +94,18 @@
 # the machine; every client is bounded in time.
 #
 # Env:
-#   BENCH_QUICK=1       smoke run: 1 round, 1 s per timed test, 64 MiB bulk
-#   BENCH_ROUNDS        rounds (default 3; quick 1)
-#   BENCH_SECS          seconds per ping-pong/UDP test (default 3; quick 1)
-#   BENCH_HTTP_SECS     seconds per wrk run (default 5; quick 1)
-#   BENCH_BULK_BYTES    bulk size, K/M/G suffixes (default 1G; quick 64M)
+#   BENCH_QUICK=1       a shorter run: 6 to 8 pairs of short slices, one pair
+#                       of the extras
+#   BENCH_PAIRS_MIN, BENCH_PAIRS_MAX  pairs per mode and test (default 8 and
+#                       40; quick 6 and 8)
+#   BENCH_EXTRA_PAIRS   pairs of ping-pong 1 conn and HTTP (default 6; quick 1)
+#   BENCH_SECS          seconds per ping-pong/UDP slice (default 1; quick 0.5)
+#   BENCH_HTTP_SECS     seconds per wrk slice, whole (default 1)
+#   BENCH_BULK_BYTES    bulk bytes per slice, K/M/G suffixes (default 256M; quick 64M)
 #   BENCH_MODES         space-separated subset of the modes above
 #   BENCH_OUT           results directory (default build/bench)
 #   BENCH_QUIET_WAIT    seconds to wait for CPUs 0 and 1 to be idle before
-#                       each mode (default 20; quick 3); busy runs are flagged
+#                       each mode (default 0: only note how busy they were)
 #   BENCH_NOPIN=1       no taskset pinning
 #   BENCH_HELPER_CPUS   where podman and the port forwarders of the listen
 #                       modes run: all (default), or a CPU list
@@ -107,8 +119,8 @@
 #                       built with tools/images.mk when missing)
 #   PODMAN, CONTAINERS_CONF (default: tools/deps-images.sh --conf, the test
 #                       configuration with runc and the ulimits these hosts need)
-# Results: $BENCH_OUT/modes-STAMP.{csv,summary.csv,md,guide.md,guide.csv,png,log}
-# and modes-latest.* copies.
+# Results: $BENCH_OUT/modes-STAMP.{slices,facts,csv,summary.csv,md,guide.md,
+# guide.csv,dat,png,log} and modes-latest.* copies.
 set -euo pipefail
 cd "$(dirname "$0")/../.." # repo root
 REPO=$(pwd)
@@ -122,12 +134,13 @@ ECHO_IMAGE=${ECHO_IMAGE:-localhost/socket-activate-echo:latest}
 HTTPD_IMAGE=${HTTPD_IMAGE:-localhost/socket-activate-httpd:latest}
 OUT=${BENCH_OUT:-build/bench}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-    ROUNDS=${BENCH_ROUNDS:-1} SECS=${BENCH_SECS:-1} HSECS=${BENCH_HTTP_SECS:-1}
-    BULK=${BENCH_BULK_BYTES:-64M} QUIET_WAIT=${BENCH_QUIET_WAIT:-3} KIND="quick"
+    PMIN=${BENCH_PAIRS_MIN:-6} PMAX=${BENCH_PAIRS_MAX:-8} XPAIRS=${BENCH_EXTRA_PAIRS:-1}
+    SECS=${BENCH_SECS:-0.5} BULK=${BENCH_BULK_BYTES:-64M} KIND="quick"
 else
-    ROUNDS=${BENCH_ROUNDS:-3} SECS=${BENCH_SECS:-3} HSECS=${BENCH_HTTP_SECS:-5}
-    BULK=${BENCH_BULK_BYTES:-1G} QUIET_WAIT=${BENCH_QUIET_WAIT:-20} KIND="full"
+    PMIN=${BENCH_PAIRS_MIN:-8} PMAX=${BENCH_PAIRS_MAX:-40} XPAIRS=${BENCH_EXTRA_PAIRS:-6}
+    SECS=${BENCH_SECS:-1} BULK=${BENCH_BULK_BYTES:-256M} KIND="full"
 fi
+HSECS=${BENCH_HTTP_SECS:-1} QUIET_WAIT=${BENCH_QUIET_WAIT:-0}
 PP_CONNS=50 UDP_SOCKS=50 WRK_CONNS=50
 ECHO_ARGS=(--udp-rate-limit 0 --udp-global-rate-limit 0)
 HTTPD_ARGS=(--root /bench --no-access-log --diagnostics)
@@ -148,25 +161,29 @@ declare -A DESC=(
     [slirp-slirp4netns]="rootless --network=slirp4netns, -p, port_handler=slirp4netns"
     [hostnet]="rootless --network=host, server --listen"
     [bridge]="rootful --network=bridge, -p"
+    [aa]="a second activation of the host floor (the A/A self-check)"
+    [lab-floor]="socket activation in the lab, no container (the lab's floor)"
 )
 # Where (host|lab), as whom podman runs (root|user), how the server gets its
 # sockets (floor|activate|unit|sysunit|listen), and podman's network.
 declare -A LOC=([host]=host [none-root]=host [none-rootless]=host [user-service]=lab
     [system-service]=lab [act-pasta-net]=lab [pasta]=host [pasta-net]=host [pasta-net-mtu]=host
-    [slirp-rootlesskit]=host [slirp-slirp4netns]=host [hostnet]=host [bridge]=host)
+    [slirp-rootlesskit]=host [slirp-slirp4netns]=host [hostnet]=host [bridge]=host
+    [aa]=host [lab-floor]=lab)
 declare -A WHO=([host]=root [none-root]=root [none-rootless]=user [user-service]=user
     [system-service]=user [act-pasta-net]=user [pasta]=user [pasta-net]=user [pasta-net-mtu]=user
-    [slirp-rootlesskit]=user [slirp-slirp4netns]=user [hostnet]=user [bridge]=root)
+    [slirp-rootlesskit]=user [slirp-slirp4netns]=user [hostnet]=user [bridge]=root
+    [aa]=root [lab-floor]=root)
 declare -A HOW=([host]=floor [none-root]=activate [none-rootless]=activate [user-service]=unit
     [system-service]=sysunit [act-pasta-net]=unit [pasta]=listen [pasta-net]=listen
     [pasta-net-mtu]=listen [slirp-rootlesskit]=listen [slirp-slirp4netns]=listen
-    [hostnet]=listen [bridge]=listen)
+    [hostnet]=listen [bridge]=listen [aa]=floor [lab-floor]=floor)
 declare -A NET=([host]="" [none-root]=none [none-rootless]=none [user-service]=none
     [system-service]=none [act-pasta-net]=sa-bench-net [pasta]=pasta [pasta-net]=sa-bench-net
     [pasta-net-mtu]=sa-bench-net-mtu
     [slirp-rootlesskit]=slirp4netns:port_handler=rootlesskit
     [slirp-slirp4netns]=slirp4netns:port_handler=slirp4netns
-    [hostnet]=host [bridge]=bridge)
+    [hostnet]=host [bridge]=bridge [aa]="" [lab-floor]="")
 # podman network create options of the custom networks.
 declare -A NET_OPTS=([sa-bench-net]="" [sa-bench-net-mtu]="-o mtu=65520")
 declare -A SKIP=()
@@ -184,7 +201,7 @@ die() { echo "bench-modes: $*" >&2; exit 1; }
 # ---- selection ---------------------------------------------------------------
 if [ -n "${BENCH_MODES:-}" ]; then
     read -r -a MODES <<<"$BENCH_MODES"
-    for m in "${MODES[@]}"; do [ -n "${DESC[$m]:-}" ] || die "unknown mode '$m' (${ALL_MODES[*]})"; done
+    for m in "${MODES[@]}"; do [[ " ${ALL_MODES[*]} " == *" $m "* ]] || die "unknown mode '$m' (${ALL_MODES[*]})"; done
 else
     MODES=("${ALL_MODES[@]}")
 fi
@@ -453,7 +470,10 @@ fi
 DOCROOT=$TMP/docroot
 bench_make_docroot "$DOCROOT"
 bench_wrk_lua "$TMP/report.lua"
-if has_mode host && [ -z "${SKIP[host]:-}" ]; then
+# Every mode is paired with a floor (and the host's floor with itself, the
+# A/A check): the image's root filesystem is needed whatever runs.
+FLOOR_WHY=""
+if [ "$(id -u)" = 0 ] && [ -n "$ECHO_IMG" ]; then
     for r in echo httpd; do
         img=$ECHO_IMG
         [ $r = echo ] || img=$HTTPD_IMG
@@ -461,13 +481,16 @@ if has_mode host && [ -z "${SKIP[host]:-}" ]; then
         c=$("$PODMAN" create "$img" 2>"$TMP/create.err") &&
             "$PODMAN" export "$c" | tar -C "$TMP/rootfs-$r" -x &&
             "$PODMAN" rm "$c" >/dev/null ||
-            SKIP[host]="could not export the image's root filesystem: $(tail -1 "$TMP/create.err")"
+            FLOOR_WHY="could not export the image's root filesystem: $(tail -1 "$TMP/create.err")"
     done
-    if [ -z "${SKIP[host]:-}" ]; then
+    if [ -z "$FLOOR_WHY" ]; then
         cp -a "$DOCROOT" "$TMP/rootfs-httpd/bench"
         chmod 755 "$TMP/rootfs-echo" "$TMP/rootfs-httpd"
     fi
+else
+    FLOOR_WHY="no image to take the floor's server from"
 fi
+[ -z "$FLOOR_WHY" ] || skip_all "no floor to pair with: $FLOOR_WHY"
 
 # pasta on the host needs podman >= 4.4 and passt; a custom network behind
 # pasta (rootless netns) podman >= 5.0. Else they run in the trixie lab.
@@ -549,7 +572,8 @@ if [ $lab_needed = 1 ]; then
             # LAB.md step 4: pasta opens /dev/net/tun as the user; a shared
             # scratch dir for logs; the document root.
             at lab root sh -c 'chmod 666 /dev/net/tun; mkdir -p /tmp/sa-bench && chmod 1777 /tmp/sa-bench' </dev/null
-            tar -C "$TMP" -c docroot | at lab root tar -C /tmp/sa-bench -x
+            # The lab's floor runs the servers of the same root filesystems.
+            tar -C "$TMP" -c docroot rootfs-echo rootfs-httpd | at lab root tar -C /tmp/sa-bench -x
             at lab root chmod -R a+rX /tmp/sa-bench/docroot </dev/null
             # The reference units run localhost/socket-activate-*:latest: in
             # the lab, those names are this run's snapshot.
@@ -610,26 +634,13 @@ RUN=()
 for m in "${MODES[@]}"; do [ -n "${SKIP[$m]:-}" ] || RUN+=("$m"); done
 
 # ---- results ------------------------------------------------------------------
-RAW=$BASE.csv
-echo "round,mode,metric,value" >"$RAW"
-declare -A R   # R[mode:metric]="v1 v2 ..." (one per round)
-declare -A RR  # RR[mode:metric:round]=v (the same, by round)
-declare -A T   # T[mode:metric]=text (last round's)
-ROUND=0
-rec() { # MODE METRIC VALUE
-    R[$1:$2]+=" $3"
-    RR[$1:$2:$ROUND]=$3
-    echo "$ROUND,$1,$2,$3" >>"$RAW"
-}
-rect() { # MODE KEY TEXT: text results (the last round's wins; differences noted)
-    local v=${3//,/;}
-    if [ -n "${T[$1:$2]:-}" ] && [ "${T[$1:$2]}" != "$v" ] && [[ ${T[$1:$2]} != *"(varies)" ]]; then
-        T[$1:$2]="${T[$1:$2]} / $v (varies)"
-    elif [ -z "${T[$1:$2]:-}" ]; then
-        T[$1:$2]=$v
-    fi
-    echo "$ROUND,$1,$2,$v" >>"$RAW"
-}
+# Two files, read by tests/bench/benchreport.py: every slice (one line each,
+# see tests/bench/lib.sh bench_slice_log) and the facts, one
+# "scope<TAB>key<TAB>value" line each (scope: run, or a mode).
+SLICES=$BASE.slices FACTS=$BASE.facts
+: >"$SLICES"
+: >"$FACTS"
+fact() { printf '%s\t%s\t%s\n' "$1" "$2" "$(printf '%s' "$3" | tr '\t\n' '  ')" >>"$FACTS"; }
 
 # ---- per mode ----------------------------------------------------------------
 # Clients run on the host, pinned; for a lab mode in the lab's network
@@ -757,9 +768,9 @@ start_activator() { # MODE ROLE PORT [FLAVOUR]
     done
     if [ "${HOW[$m]}" = floor ]; then
         if [ "$role" = httpd ]; then
-            cmd=(chroot --userspec=65534:65534 "$TMP/rootfs-httpd" /socket-activate-httpd "${HTTPD_ARGS[@]}")
+            cmd=(chroot --userspec=65534:65534 "$(rootfs_of "$m")-httpd" /socket-activate-httpd "${HTTPD_ARGS[@]}")
         else
-            cmd=(chroot --userspec=65534:65534 "$TMP/rootfs-echo" /socket-activate-echo "${args[@]}")
+            cmd=(chroot --userspec=65534:65534 "$(rootfs_of "$m")-echo" /socket-activate-echo "${args[@]}")
         fi
     else
         name=sa-bench-$$-$m-$role
@@ -785,6 +796,7 @@ start_activator() { # MODE ROLE PORT [FLAVOUR]
 }
 
 docroot_of() { if [ "${LOC[$1]}" = lab ]; then echo /tmp/sa-bench/docroot; else echo "$DOCROOT"; fi; }
+rootfs_of() { if [ "${LOC[$1]}" = lab ]; then echo /tmp/sa-bench/rootfs; else echo "$TMP/rootfs"; fi; }
 
 # Listen modes: podman run -d with -p (or --network=host), the server binds.
 # PROTOS: which of the echo server's sockets (tcp, udp or both).
@@ -857,7 +869,7 @@ echo_ctr() { # MODE [FLAVOUR]
     esac
 }
 
-declare -A ROLE_BG
+declare -A ROLE_BG EP UP HP UOK
 setup_mode() {
     local m=$1 out
     FAIL="" ROLE_BG=()
@@ -887,7 +899,7 @@ setup_mode() {
             FAIL="first connection not echoed: $(echo "$out" | tail -1); $(echo_log "$m" | tail -2 | tr '\n' ' ')"
             return 1
         fi
-        rec "$m" cold_ms "$(echo "$out" | bench_field open_ms)"
+        fact "$m" cold_ms "$(echo "$out" | bench_field open_ms)"
         ;;
     listen)
         start_listener "$m" echo "$EPORT" || return 1
@@ -895,7 +907,7 @@ setup_mode() {
             FAIL="the echo server never answered on 127.0.0.1:$EPORT: $(at "${LOC[$m]}" "${WHO[$m]}" "$PODMAN" logs "sa-bench-$$-$m-echo" </dev/null 2>&1 | tail -1)"
             return 1
         fi
-        rec "$m" cold_ms "$(awk -v a="$T0" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')"
+        fact "$m" cold_ms "$(awk -v a="$T0" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')"
         pin_server "$m" "sa-bench-$$-$m-echo"
         start_listener "$m" httpd "$HPORT" || return 1
         ;;
@@ -907,7 +919,7 @@ setup_mode() {
         ((SECONDS < deadline)) || { FAIL="httpd: $SRC"; return 1; }
         sleep 0.1
     done
-    rect "$m" src "$SRC"
+    fact "$m" src "$SRC"
     [ "${HOW[$m]}" != listen ] || pin_server "$m" "sa-bench-$$-$m-httpd"
     # UDP: the first datagrams start an activated server; wait for replies
     # (a listening server is up already: a few seconds tell).
@@ -918,7 +930,9 @@ setup_mode() {
         out=$("${CLI[@]}" timeout 10 "$LOAD" udp "udp:127.0.0.1:$UPORT" -c 1 -t 0.3 -w 200 2>/dev/null || true)
         [ "$(echo "$out" | bench_field replies)" -gt 0 ] 2>/dev/null && { UDP_OK=1; break; }
     done
-    rect "$m" srv_cpus "$(server_cpus "$m" "$(echo_ctr "$m")" || true)"
+    fact "$m" srv_cpus "$(server_cpus "$m" "$(echo_ctr "$m")" || true)"
+    # Where a later slice finds this server (floors stay up beside the modes).
+    EP[$m]=$EPORT UP[$m]=$UPORT HP[$m]=$HPORT UOK[$m]=$UDP_OK
 }
 
 teardown_mode() {
@@ -946,84 +960,63 @@ echo_log() { # MODE [FLAVOUR]
     esac
 }
 
-# One echo-load run: MODE NAME ARGS... -> its RESULT line in OUTL
-load() {
-    local m=$1 name=$2 out
-    shift 2
-    if ! out=$(timeout $((${SECS%.*} + 120)) "${CLI[@]}" "$LOAD" "$@" 2>&1); then
-        LOAD_ERR=$(echo "$out" | grep -v '^RESULT' | tail -1)
-        NOTE+=" $name failed ($LOAD_ERR);"
-        OUTL=""
-        return 1
-    fi
-    OUTL=$(echo "$out" | grep '^RESULT')
+# One slice: TEST (bulk, pp50, udp, pp1, small, big) against SERVER (a mode
+# or a floor, set up by setup_mode), arm ARM of pair PAIR of SERIES; the
+# client where the mode runs (set_client).
+mslice() { # SERIES PAIR ARM SERVER TEST
+    local srv=$4 t=$5 out st=ok cmd
+    case $t in
+    bulk) cmd=("$LOAD" bulk "tcp:127.0.0.1:${EP[$srv]}" -n "$BULK") ;;
+    pp1) cmd=("$LOAD" pingpong "tcp:127.0.0.1:${EP[$srv]}" -c 1 -t "$SECS") ;;
+    pp50) cmd=("$LOAD" pingpong "tcp:127.0.0.1:${EP[$srv]}" -c "$PP_CONNS" -t "$SECS") ;;
+    udp) cmd=("$LOAD" udp "udp:127.0.0.1:${UP[$srv]}" -c "$UDP_SOCKS" -t "$SECS") ;;
+    small | big)
+        local path=/index.html
+        [ "$t" = small ] || path=/1M.bin
+        cmd=(wrk -t 1 -c "$WRK_CONNS" -d "${HSECS}s" --timeout 5s --latency -s "$TMP/report.lua" "http://127.0.0.1:${HP[$srv]}$path")
+        ;;
+    esac
+    out=$(timeout -k 5 $((${SECS%.*} + ${HSECS%.*} + 120)) "${CLI[@]}" "${cmd[@]}" 2>&1 </dev/null) || st=failed
+    # wrk: a slice with socket errors or non-2xx answers measured something else.
+    [ "${cmd[0]}" != wrk ] || echo "$out" | grep -q '^RESULT.* errors=0 ' || st=failed
+    bench_slice_log "$SLICES" "$1" "$2" "$3" "$srv" "$t" "" "$out" "$st"
+    [ "$st" = ok ] || echo "    !!! $srv $t: $(echo "$out" | grep -v '^RESULT' | grep . | tail -1)"
 }
 
-wrk_run() { # MODE PATH SECS -> OUTL
-    local out
-    if ! out=$(timeout -k 5 $(($3 + 60)) "${CLI[@]}" wrk -t 1 -c "$WRK_CONNS" -d "$3s" --timeout 5s \
-        --latency -s "$TMP/report.lua" "http://127.0.0.1:$HPORT$2" 2>&1 </dev/null); then
-        NOTE+=" wrk $2 failed ($(echo "$out" | tail -1));"
-        OUTL=""
-        return 1
-    fi
-    OUTL=$(echo "$out" | grep '^RESULT') || { NOTE+=" wrk $2: no result;"; return 1; }
-}
-
-fmt() { awk -v v="$1" -v d="$2" -v s="${3:-1}" 'BEGIN { printf "%.*f", d, v / s }'; }
-
-measure() {
-    local m=$1 v e
-    NOTE=""
-    # Every bulk stream is counted, and those cut short (the pasta fault:
-    # a clean EOF before every byte came back) separately.
-    rec "$m" bulk_tries 1
-    if load "$m" bulk bulk "tcp:127.0.0.1:$EPORT" -n "$BULK"; then
-        rec "$m" bulk_gbps "$(echo "$OUTL" | bench_field recv_Gbps)"
-        printf '    bulk %s Gbit/s' "$(echo "$OUTL" | bench_field recv_Gbps)"
-    elif [[ $LOAD_ERR =~ echoed\ ([0-9]+)\ of\ ([0-9]+)\ bytes ]]; then
-        rec "$m" bulk_cut 1
-        rect "$m" bulk_cut_bytes "round $ROUND: ${BASH_REMATCH[1]} of ${BASH_REMATCH[2]}"
-        printf '    bulk CUT SHORT: %s of %s bytes echoed' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-    fi
-    for c in 1 "$PP_CONNS"; do
-        if load "$m" "pp$c" pingpong "tcp:127.0.0.1:$EPORT" -c "$c" -t "$SECS"; then
-            rec "$m" "pp${c}_rps" "$(echo "$OUTL" | bench_field rtt_per_s)"
-            rec "$m" "pp${c}_p50" "$(echo "$OUTL" | bench_field p50_us)"
-            rec "$m" "pp${c}_p99" "$(echo "$OUTL" | bench_field p99_us)"
-            printf ', pp%s %s/s (p50 %s p99 %s us)' "$c" "$(echo "$OUTL" | bench_field rtt_per_s)" \
-                "$(echo "$OUTL" | bench_field p50_us)" "$(echo "$OUTL" | bench_field p99_us)"
-        fi
-    done
-    echo
-    if [ "$UDP_OK" = 1 ]; then
-        if load "$m" udp udp "udp:127.0.0.1:$UPORT" -c "$UDP_SOCKS" -t "$SECS"; then
-            rec "$m" udp_dps "$(echo "$OUTL" | bench_field dgrams_per_s)"
-            rec "$m" udp_lost "$(echo "$OUTL" | bench_field losses)"
-            printf '    udp %s datagrams/s (%s lost)' "$(echo "$OUTL" | bench_field dgrams_per_s)" "$(echo "$OUTL" | bench_field losses)"
-        fi
+# MODE against FLOOR in alternating slices (series MODE): bulk, 50-conn
+# ping-pong and UDP each until a verdict or PMAX pairs; then XPAIRS pairs
+# of the extras.
+measure_paired() { # MODE FLOOR
+    local m=$1 f=$2 tests=(bulk pp50) todo pair t arm
+    if [ "${UOK[$f]}" = 1 ] && [ "${UOK[$m]}" = 1 ]; then
+        tests+=(udp)
+    elif [ "${UOK[$f]}" = 1 ]; then
+        fact "$m" udp "no replies"
     else
-        rect "$m" udp "no replies"
-        printf '    udp: no replies at all'
+        fact "$m" udp "no UDP figure: the floor ($f) did not answer UDP"
     fi
-    [ "$KIND" = quick ] || wrk_run "$m" /index.html 1 || true # warm-up, not recorded
-    if wrk_run "$m" /index.html "$HSECS"; then
-        v=$(fmt "$(echo "$OUTL" | bench_field requests)" 0 "$(fmt "$(echo "$OUTL" | bench_field duration_us)" 6 1000000)")
-        rec "$m" http_rps "$v"
-        rec "$m" http_p99 "$(fmt "$(echo "$OUTL" | bench_field p99_us)" 3 1000)"
-        e=$(echo "$OUTL" | bench_field errors)
-        [ "$e" = 0 ] || NOTE+=" wrk /index.html: $e errors;"
-        printf ', http 612 B %s req/s' "$v"
-    fi
-    if wrk_run "$m" /1M.bin "$HSECS"; then
-        v=$(fmt "$(echo "$OUTL" | bench_field bytes)" 0 "$(echo "$OUTL" | bench_field duration_us)")
-        rec "$m" http_big "$v"
-        e=$(echo "$OUTL" | bench_field errors)
-        [ "$e" = 0 ] || NOTE+=" wrk /1M.bin: $e errors;"
-        printf ', http 1 MiB %s MB/s' "$v"
-    fi
-    echo
-    [ -z "$NOTE" ] || { echo "    !!! $NOTE"; rect "$m" note "${NOTE# }"; }
+    for ((pair = 0; pair < PMAX; pair++)); do
+        todo=("${tests[@]}")
+        if [ "$pair" -ge "$PMIN" ]; then
+            read -r -a todo <<<"$("${BENCH_PY[@]}" tests/bench/pairstats.py pending "$SLICES" --series "$m" \
+                --tests "${tests[*]}" --goal verdict --min "$PMIN" --max "$PMAX")"
+            [ ${#todo[@]} -gt 0 ] || break
+        fi
+        printf '    pair %d: %s\n' "$((pair + 1))" "${todo[*]}"
+        for t in "${todo[@]}"; do
+            for arm in $(bench_pair_order "$pair"); do
+                if [ "$arm" = A ]; then mslice "$m" "$pair" A "$f" "$t"; else mslice "$m" "$pair" B "$m" "$t"; fi
+            done
+        done
+    done
+    for ((pair = 0; pair < XPAIRS; pair++)); do
+        for t in pp1 small big; do
+            for arm in $(bench_pair_order "$pair"); do
+                if [ "$arm" = A ]; then mslice "$m" "$pair" A "$f" "$t"; else mslice "$m" "$pair" B "$m" "$t"; fi
+            done
+        done
+    done
+    "${BENCH_PY[@]}" tests/bench/pairstats.py summary "$SLICES" --series "$m" --tests "${tests[*]} pp1 small big" | sed 's/^/    /'
 }
 
 # The guide table: its claims, the probes, the report (tests/bench/guide.sh).
@@ -1032,8 +1025,9 @@ measure() {
 
 # ---- the run ---------------------------------------------------------------
 hms() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
-say "$KIND run: $ROUNDS round(s), modes: ${RUN[*]:-none}; $PINNING"
-say "bulk $BULK, ping-pong/UDP ${SECS}s, wrk ${HSECS}s x2 (1 thread, $WRK_CONNS connections) per mode and round"
+MACHINE="$(uname -r), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), podman ${HOST_PODMAN_VERSION:-?}"
+say "$KIND run: modes: ${RUN[*]:-none}; $PINNING"
+say "pairs of slices per mode and test: $PMIN to $PMAX (bulk $BULK, ping-pong/UDP ${SECS}s), then $XPAIRS of ping-pong 1 conn and wrk ${HSECS}s ($WRK_CONNS connections, 1 thread)"
 for m in "${MODES[@]}"; do [ -z "${SKIP[$m]:-}" ] || say "skipped: $m: ${SKIP[$m]}"; done
 for m in "${RUN[@]}"; do say "  $m ($(printf '%s' "${LOC[$m]}")): ${DESC[$m]}"; done
 if [ -n "$CLINS" ]; then
@@ -1043,6 +1037,27 @@ else
 fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 say "load average before: $LOAD_BEFORE"
+fact run stamp "$STAMP"
+fact run kind "$KIND"
+fact run git "$(git log -1 --format='git %h' 2>/dev/null || echo 'git ?')$(git diff --quiet HEAD -- echo httpd common 2>/dev/null || echo ' +changes')"
+fact run images "echo ${ECHO_ID:0:12}, httpd ${HTTPD_ID:0:12}"
+fact run machine "$MACHINE"
+fact run pinning "$PINNING"
+fact run settings "pairs per mode and test: $PMIN to $PMAX (bulk $BULK per slice, ping-pong and UDP ${SECS} s slices), then $XPAIRS pair(s) of ping-pong with 1 connection and of wrk ${HSECS} s ($WRK_CONNS connections, 1 thread)"
+fact run bulk "$BULK"
+fact run pp_conns "$PP_CONNS"
+fact run modes "${MODES[*]}"
+fact run probes "${BENCH_PROBES:-1}"
+fact run load_before "$LOAD_BEFORE"
+fact run unpriv_host "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"
+[ -z "$LAB" ] || fact run lab "${LAB_VERSIONS:-?}"
+[ -z "$LAB" ] || fact run unpriv_lab "$(nsenter -t "$LAB_PID" -n cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"
+fact run passt "${PASST_VERSION:-not installed}"
+for m in "${MODES[@]}"; do
+    fact "$m" loc "${LOC[$m]}"
+    fact "$m" desc "${DESC[$m]}"
+    [ -z "${SKIP[$m]:-}" ] || fact "$m" skipped "${SKIP[$m]}"
+done
 
 START=$SECONDS
 if [ "${BENCH_PROBES:-1}" != 0 ] && [ ${#RUN[@]} -gt 0 ]; then
@@ -1050,219 +1065,95 @@ if [ "${BENCH_PROBES:-1}" != 0 ] && [ ${#RUN[@]} -gt 0 ]; then
     say "guide-table probes: source address (127.0.0.2, and from $CLINS), binding, port 80; TCP and UDP"
     for m in "${RUN[@]}"; do probe_mode "$m"; done
 fi
-PROBE_SECS=$((SECONDS - START))
+fact run probe_secs "$((SECONDS - START))"
 
-BULK_BYTES=$(echo "$BULK" | awk '{ v = $1 + 0; s = toupper(substr($1, length($1))); if (s == "K") v *= 1024; if (s == "M") v *= 1048576; if (s == "G") v *= 1073741824; print v }')
-EST=$(awk -v b="$BULK_BYTES" -v s="$SECS" -v h="$HSECS" -v q="$KIND" 'BEGIN { printf "%d", b / 4e8 + 3 * s + 2 * h + (q == "full" ? 1 : 0) + 8 }')
+# The floors, up for the whole run: the host's (the A/A check pairs it with
+# a second one), and the lab's when a lab mode runs.
+floor_of() { if [ "${LOC[$1]}" = lab ]; then echo lab-floor; else echo host; fi; }
+declare -A FLOOR_UP=()
+start_floor() { # FLOOR
+    echo
+    echo "=== floor $1: ${DESC[$1]:-${DESC[host]}}"
+    set_client "$1"
+    if setup_mode "$1"; then
+        FLOOR_UP[$1]=1
+        ROLE_BG=() # it stays up: the teardown of the next mode must not stop it
+        echo "    cold start $(awk -F'\t' -v m="$1" '$1 == m && $2 == "cold_ms" { v = $3 } END { print v }' "$FACTS") ms"
+    else
+        echo "    !!! the floor $1 failed: $FAIL"
+        fact "$1" fail "$FAIL"
+        teardown_mode "$1"
+    fi
+}
 START=$SECONDS
-done_n=0 total=$((ROUNDS * ${#RUN[@]}))
-BUSY_RUNS=""
-for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
-    n=${#RUN[@]}
-    for ((i = 0; i < n; i++)); do
-        m=${RUN[$(((i + ROUND - 1) % n))]}
-        el=$((SECONDS - START))
-        per=$EST
-        [ $done_n = 0 ] || per=$((el / done_n))
-        echo
-        echo "=== round $ROUND/$ROUNDS, mode $((i + 1))/$n: $m (${DESC[$m]}) -- elapsed $(hms $el), about $(hms $(((total - done_n) * per))) left"
-        set_client "$m"
-        if ! busy=$(bench_wait_quiet "$QUIET_WAIT"); then
-            echo "    !!! CPUs 0/1 busy with other work before this run ($busy): its numbers are skewed"
-            BUSY_RUNS+=" $m/round$ROUND"
-            rect "$m" busy "round $ROUND: $busy"
-            rec "$m" busy_rounds 1
-        fi
-        if setup_mode "$m"; then
-            echo "    cold start $(echo "${R[$m:cold_ms]}" | awk '{ print $NF }') ms; server saw client address: $SRC; server CPUs: ${T[$m:srv_cpus]:-?}"
-            measure "$m"
-        else
-            echo "    !!! $m failed: $FAIL"
-            rect "$m" fail "$FAIL"
-        fi
-        teardown_mode "$m"
-        done_n=$((done_n + 1))
-    done
+if [ ${#RUN[@]} -gt 0 ]; then
+    start_floor host
+    for m in "${RUN[@]}"; do [ "${LOC[$m]}" = lab ] && { start_floor lab-floor; break; }; done
+fi
+# The A/A self-check first: the host floor against a second activation of it.
+SERIES=()
+[ ${#RUN[@]} -eq 0 ] || SERIES=(aa)
+for m in "${RUN[@]}"; do [ "$m" = host ] || SERIES+=("$m"); done
+done_n=0
+for m in "${SERIES[@]}"; do
+    el=$((SECONDS - START))
+    per=90
+    [ $done_n = 0 ] || per=$((el / done_n))
+    f=$(floor_of "$m")
+    echo
+    echo "=== mode $((done_n + 1))/${#SERIES[@]}: $m (${DESC[$m]}) against the floor $f -- elapsed $(hms $el), about $(hms $(((${#SERIES[@]} - done_n) * per))) left"
+    done_n=$((done_n + 1))
+    fact "$m" floor "$f"
+    set_client "$m"
+    if [ -z "${FLOOR_UP[$f]:-}" ]; then
+        echo "    !!! no floor to pair with: $f did not start"
+        fact "$m" fail "the floor ($f) did not start"
+        continue
+    fi
+    if ! busy=$(bench_wait_quiet "$QUIET_WAIT"); then
+        echo "    !!! CPUs 0/1 busy with other work before this mode ($busy)"
+        fact "$m" busy "$busy"
+    fi
+    if setup_mode "$m"; then
+        echo "    cold start $(awk -F'\t' -v m="$m" '$1 == m && $2 == "cold_ms" { v = $3 } END { print v }' "$FACTS") ms; server saw client address: $SRC"
+        measure_paired "$m" "$f"
+    else
+        echo "    !!! $m failed: $FAIL"
+        fact "$m" fail "$FAIL"
+    fi
+    teardown_mode "$m"
 done
 ELAPSED=$((SECONDS - START))
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
-say "measured in $(hms $ELAPSED) (probes $(hms $PROBE_SECS) before); load average after: $LOAD_AFTER"
+say "measured in $(hms $ELAPSED) (probes $(hms "$(awk -F'\t' '$1 == "run" && $2 == "probe_secs" { print $3 }' "$FACTS")") before); load average after: $LOAD_AFTER"
+fact run elapsed "$(hms $ELAPSED)"
+fact run load_after "$LOAD_AFTER"
 
-# ---- summary: CSV, Markdown, chart ---------------------------------------------
-NUM=(bulk_gbps pp1_rps pp1_p50 pp1_p99 pp50_rps pp50_p50 pp50_p99 udp_dps udp_lost http_rps http_p99 http_big cold_ms)
-declare -A UNIT=([bulk_gbps]=Gbit/s [pp1_rps]=rt/s [pp1_p50]=us [pp1_p99]=us [pp50_rps]=rt/s [pp50_p50]=us
-    [pp50_p99]=us [udp_dps]=datagrams/s [udp_lost]=datagrams [http_rps]=req/s [http_p99]=ms [http_big]=MB/s [cold_ms]=ms)
-declare -A MED MIN MAX SPR CNT
-stats() { # values -> "n median min max spread%"
-    local med
-    med=$(echo "$1" | bench_median)
-    echo "$1" | tr ' ' '\n' | grep . | sort -g | awk -v med="$med" '{ v[NR] = $1 } END {
-        if (!NR) exit; sp = med + 0 ? 100 * (v[NR] - v[1]) / med : 0
-        printf "%d %s %s %s %.0f\n", NR, med, v[1], v[NR], sp }'
-}
-for m in "${MODES[@]}"; do
-    for k in "${NUM[@]}"; do
-        [ -n "${R[$m:$k]:-}" ] || continue
-        read -r "CNT[$m:$k]" "MED[$m:$k]" "MIN[$m:$k]" "MAX[$m:$k]" "SPR[$m:$k]" <<<"$(stats "${R[$m:$k]}")"
-    done
-done
-ratio() { # MODE METRIC -> "x.xx" relative to the floor, or empty
-    local f=${MED[host:$2]:-} v=${MED[$1:$2]:-}
-    [ -n "$f" ] && [ -n "$v" ] && awk -v v="$v" -v f="$f" 'BEGIN { if (f + 0) printf "%.2f", v / f }'
-}
-count() { echo "${R[$1:$2]:-}" | wc -w; } # MODE METRIC: how many rounds recorded it
-status_of() {
-    if [ -n "${SKIP[$1]:-}" ]; then echo "skipped: ${SKIP[$1]}"
-    elif [ -n "${T[$1:fail]:-}" ] && [ -z "${R[$1:pp1_rps]:-}" ]; then echo "failed: ${T[$1:fail]}"
-    elif [ -n "${T[$1:fail]:-}" ]; then echo "partly failed: ${T[$1:fail]}"
-    else echo ok; fi
-}
-
-SUM=$BASE.summary.csv
-{
-    echo "mode,where,metric,unit,n,median,min,max,spread_pct,ratio_to_host"
-    for m in "${MODES[@]}"; do
-        st=$(status_of "$m")
-        echo "$m,${LOC[$m]},status,,,${st//,/;},,,,"
-        for k in "${NUM[@]}"; do
-            [ -n "${MED[$m:$k]:-}" ] || continue
-            echo "$m,${LOC[$m]},$k,${UNIT[$k]},${CNT[$m:$k]},${MED[$m:$k]},${MIN[$m:$k]},${MAX[$m:$k]},${SPR[$m:$k]},$(ratio "$m" "$k")"
-        done
-        [ -z "${R[$m:bulk_tries]:-}" ] || echo "$m,${LOC[$m]},bulk_cut,streams,$(count "$m" bulk_tries),$(count "$m" bulk_cut),,,,"
-        for k in src srv_cpus udp note busy bulk_cut_bytes; do
-            [ -z "${T[$m:$k]:-}" ] || echo "$m,${LOC[$m]},$k,,,${T[$m:$k]//,/;},,,,"
-        done
-    done
-} >"$SUM"
-
-# Markdown: numbers rounded for reading; the CSVs keep them all.
-num() { # value decimals: thousands grouped
-    awk -v v="$1" -v d="$2" 'BEGIN { s = sprintf("%.*f", d, v); n = split(s, p, ".")
-        i = p[1]; o = ""; while (length(i) > 3) { o = "," substr(i, length(i) - 2) o; i = substr(i, 1, length(i) - 3) }
-        printf "%s%s%s", i, o, (n > 1 ? "." p[2] : "") }'
-}
-cell() { # MODE METRIC DECIMALS [noratio]
-    local m=$1 k=$2 s r
-    [ -n "${MED[$m:$k]:-}" ] || { echo "n/a"; return; }
-    s=$(num "${MED[$m:$k]}" "$3")
-    [ "${CNT[$m:$k]}" -lt 2 ] || s+=" ±${SPR[$m:$k]}%"
-    [ "${CNT[$m:$k]}" -ge "$ROUNDS" ] || s+=" [${CNT[$m:$k]} of $ROUNDS rounds]"
-    r=$(ratio "$m" "$k")
-    [ "${4:-}" = noratio ] || [ "$m" = host ] || [ -z "$r" ] || s+=" (${r}×)"
-    echo "$s"
-}
-label() {
-    case $1 in
-    host) echo "host (floor)" ;;
-    *) if [ "${LOC[$1]}" = lab ]; then echo "$1 (lab)"; else echo "$1"; fi ;;
-    esac
-}
-MACHINE="$(uname -r), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), podman ${HOST_PODMAN_VERSION:-?}"
-MD=$BASE.md
-{
-    echo "## bench-modes $STAMP ($KIND)"
-    echo
-    echo "$(git log -1 --format='git %h' 2>/dev/null || echo 'git ?')$(git diff --quiet HEAD -- echo httpd common 2>/dev/null || echo ' +changes'); images: echo ${ECHO_ID:0:12}, httpd ${HTTPD_ID:0:12}."
-    echo "Host: $MACHINE. Load average before $LOAD_BEFORE, after $LOAD_AFTER."
-    [ -z "$LAB" ] || echo "Lab (modes marked lab): Debian 13 in a privileged podman container on the same kernel: ${LAB_VERSIONS:-?}."
-    echo "$PINNING. $ROUNDS round(s), interleaved; bulk $BULK, ping-pong and UDP ${SECS} s, wrk ${HSECS} s, $WRK_CONNS connections, 1 thread."
-    echo "Cells: median ±spread ((max-min)/median over the rounds) (ratio to the host floor). Measured in $(hms $ELAPSED)."
-    echo
-    echo "| mode | where | TCP bulk Gbit/s | ping-pong 1 conn rt/s | ping-pong $PP_CONNS conns rt/s | UDP $UDP_SOCKS socks datagrams/s | HTTP 612 B req/s | HTTP 1 MiB MB/s |"
-    echo "|---|---|---|---|---|---|---|---|"
-    for m in "${MODES[@]}"; do
-        [ -z "${SKIP[$m]:-}" ] || continue
-        u=$(cell "$m" udp_dps 0)
-        [ -z "${T[$m:udp]:-}" ] || u="none: ${T[$m:udp]}"
-        echo "| $(label "$m") | ${LOC[$m]} | $(cell "$m" bulk_gbps 2) | $(cell "$m" pp1_rps 0) | $(cell "$m" pp50_rps 0) | $u | $(cell "$m" http_rps 0) | $(cell "$m" http_big 0) |"
-    done
-    echo
-    echo "| mode | ping-pong 1 conn p50 / p99 µs | ping-pong $PP_CONNS conns p50 / p99 µs | HTTP 612 B p99 ms | cold start ms | server saw the client's address | server CPUs |"
-    echo "|---|---|---|---|---|---|---|"
-    for m in "${MODES[@]}"; do
-        [ -z "${SKIP[$m]:-}" ] || continue
-        echo "| $(label "$m") | $(cell "$m" pp1_p50 1 noratio) / $(cell "$m" pp1_p99 1 noratio) | $(cell "$m" pp50_p50 0 noratio) / $(cell "$m" pp50_p99 0 noratio) | $(cell "$m" http_p99 2 noratio) | $(cell "$m" cold_ms 1 noratio) | ${T[$m:src]:-n/a} | ${T[$m:srv_cpus]:-?} |"
-    done
-    echo
-    for m in "${MODES[@]}"; do
-        st=$(status_of "$m")
-        case $st in
-        ok) ;;
-        *) echo "- **$(label "$m")** ${st}" ;;
-        esac
-        [ -z "${T[$m:note]:-}" ] || echo "- $(label "$m"): ${T[$m:note]}"
-        [ -z "${T[$m:udp]:-}" ] || echo "- $(label "$m"): UDP: ${T[$m:udp]}$(udp_none_why "$m")"
-    done
-    bulk_cut_line
-    if [ -n "${MED[pasta:bulk_gbps]:-}" ] && [ -n "${MED[user-service:bulk_gbps]:-}" ] &&
-        [ "${LOC[pasta]}" = lab ]; then
-        l="- pasta relative to socket activation in the same lab (user-service):"
-        for k in bulk_gbps:bulk pp1_rps:"ping-pong 1 conn" pp50_rps:"ping-pong $PP_CONNS conns" udp_dps:UDP http_rps:"HTTP 612 B" http_big:"HTTP 1 MiB"; do
-            r=""
-            [ -z "${MED[pasta:${k%%:*}]:-}" ] || [ -z "${MED[user-service:${k%%:*}]:-}" ] ||
-                r=$(awk -v a="${MED[pasta:${k%%:*}]}" -v b="${MED[user-service:${k%%:*}]}" 'BEGIN { if (b + 0) printf "%.2f", a / b }')
-            [ -z "$r" ] || l+=" ${k#*:} ${r}×,"
-        done
-        echo "${l%,}"
-    fi
-    [ -z "$BUSY_RUNS" ] || echo "- CPUs 0/1 were busy with other work before:$BUSY_RUNS (numbers skewed; rerun on a quiet machine)"
-    echo
-    echo "Cold start: activation modes, first connection to its first echoed byte with nothing running; listen modes, podman run -d to the first echoed byte (polled: a few ms coarser)."
-} >"$MD"
-
-# The guide's table, measured (tests/bench/guide.sh).
-GMD=$BASE.guide.md GCSV=$BASE.guide.csv
-guide_report "$GMD" "$GCSV"
-
-# Chart data: one row per mode that produced numbers.
-DAT=$BASE.dat
-{
-    echo "# label group bulk lo hi pp50 lo hi udp lo hi http lo hi pp1p50 pp1p99 cold lo hi big lo hi pp50p50 pp50p99"
-    for m in "${MODES[@]}"; do
-        if [ -n "${SKIP[$m]:-}" ] || [ -z "${MED[$m:pp50_rps]:-}" ]; then continue; fi
-        case $m in host | none-* | *-service | act-*) g=1 ;; pasta*) g=2 ;; slirp-*) g=3 ;; bridge) g=4 ;; *) g=5 ;; esac
-        printf '"%s" %s' "$(label "$m")" "$g"
-        for k in bulk_gbps pp50_rps udp_dps http_rps; do
-            d=1
-            [ "$k" = bulk_gbps ] || d=1000
-            if [ -n "${MED[$m:$k]:-}" ]; then
-                printf ' %s %s %s' "$(fmt "${MED[$m:$k]}" 3 $d)" "$(fmt "${MIN[$m:$k]}" 3 $d)" "$(fmt "${MAX[$m:$k]}" 3 $d)"
-            else
-                printf ' NaN NaN NaN'
-            fi
-        done
-        printf ' %s %s' "${MED[$m:pp1_p50]:-NaN}" "${MED[$m:pp1_p99]:-NaN}"
-        printf ' %s %s %s' "${MED[$m:cold_ms]:-NaN}" "${MIN[$m:cold_ms]:-NaN}" "${MAX[$m:cold_ms]:-NaN}"
-        if [ -n "${MED[$m:http_big]:-}" ]; then
-            printf ' %s %s %s' "$(fmt "${MED[$m:http_big]}" 3 1000)" "$(fmt "${MIN[$m:http_big]}" 3 1000)" "$(fmt "${MAX[$m:http_big]}" 3 1000)"
-        else
-            printf ' NaN NaN NaN'
-        fi
-        printf ' %s %s\n' "${MED[$m:pp50_p50]:-NaN}" "${MED[$m:pp50_p99]:-NaN}"
-    done
-} >"$DAT"
+# ---- the report: tables, the guide's table, chart data (benchreport.py) ----------
+"${BENCH_PY[@]}" tests/bench/benchreport.py modes "$SLICES" "$FACTS" "$BASE" || die "the report failed"
 PNG=$BASE.png
 if ! command -v gnuplot >/dev/null; then
     say "no gnuplot: no chart (tests/bench/deps-modes.sh installs gnuplot-nox)"
     PNG=""
-elif [ "$(grep -vc '^#' "$DAT")" = 0 ]; then
-    say "no mode produced numbers: no chart"
+elif [ "$(grep -vc '^#' "$BASE.dat")" -lt 2 ]; then
+    # (gnuplot 5.4 also crashes on a chart of one row)
+    say "no mode produced numbers beside the A/A check: no chart"
     PNG=""
-elif ! gnuplot -e "datafile='$DAT'; outfile='$PNG'; subtitle='$(echo "$STAMP, $KIND, $ROUNDS round(s), $(nproc) vCPUs, $PINNING" | tr -d "'")'" \
+elif ! gnuplot -e "datafile='$BASE.dat'; outfile='$PNG'; subtitle='$(echo "$STAMP, $KIND, $(nproc) vCPUs, $PINNING" | tr -d "'")'" \
     tests/bench/plot.gp >"$TMP/gnuplot.log" 2>&1; then
     say "gnuplot failed: $(tail -3 "$TMP/gnuplot.log")"
     PNG=""
 fi
 
-for f in csv summary.csv md guide.md guide.csv dat; do cp "$BASE.$f" "$OUT/modes-latest.$f" 2>/dev/null || true; done
+for f in slices facts csv summary.csv md guide.md guide.csv dat; do cp "$BASE.$f" "$OUT/modes-latest.$f" 2>/dev/null || true; done
 [ -z "$PNG" ] || cp "$PNG" "$OUT/modes-latest.png"
 echo
-cat "$MD"
+cat "$BASE.md"
 echo
-say "results: $RAW, $SUM, $MD, $GMD, $GCSV${PNG:+, $PNG}, $LOG (and modes-latest.*)"
+say "results: $BASE.{slices,facts,csv,summary.csv,md,guide.md,guide.csv,dat}${PNG:+, $PNG}, $LOG (and modes-latest.*)"
 echo
 # The last thing on the terminal: the guide's table, measured. (The log,
 # all of it, becomes modes-latest.log at exit.)
-cat "$GMD"
+cat "$BASE.guide.md"
 FINISHED=1

@@ -11,23 +11,28 @@
 # here is a test: it prints numbers and what it saw.
 #
 #   make bench-deps     install what it needs (tests/bench/deps-modes.sh, apt)
-#   make bench          full run: the probes, then 3 rounds interleaved
-#                       across the modes (about 20-25 min on a 2-vCPU VM)
-#   make bench-quick    smoke run: the probes, 1 round, 1 s per test (about
-#                       5 min, the lab start included); tests/45-bench-smoke.bats
-#                       runs it
+#   make bench          full run: the probes, the A/A self-check, then each
+#                       mode paired with its floor in alternating slices
+#                       until a verdict (8 to 40 pairs per test; about 30-40
+#                       min on a 2-vCPU VM)
+#   make bench-quick    a shorter run: 6 to 8 pairs of short slices (at most
+#                       about 8 min, the lab start included);
+#                       tests/45-bench-smoke.bats runs it
 #   make bench-chart    redraw the latest chart from its data file
-#   make bench BENCH_MODES="host pasta" BENCH_ROUNDS=5 ...  (see the script's header)
-# Results: $(MODES_BENCH_OUT)/modes-STAMP.{csv,summary.csv,md,guide.md,guide.csv,png,log}
-# and modes-latest.*; $(MODES_BENCH_OUT) defaults to $(B)/bench (ignored by git).
+#   make bench BENCH_MODES="host pasta" BENCH_PAIRS_MAX=60 ...  (see the script's header)
+# Results: $(MODES_BENCH_OUT)/modes-STAMP.{slices,facts,csv,summary.csv,md,guide.md,
+# guide.csv,dat,png,log} and modes-latest.*; $(MODES_BENCH_OUT) defaults to
+# $(B)/bench (ignored by git). The statistics and tables:
+# tests/bench/pairstats.py and benchreport.py (tested by tests/46-bench-stats.bats).
 # The images are used as they are (built with tools/images.mk only when
 # missing): run `make images` first to measure the current source.
 
 MODES_BENCH_OUT ?= $(if $(B),$(B),build)/bench
 MODES_BENCH_SH := tests/bench/bench-modes.sh
 MODES_BENCH_VARS := BENCH_OUT='$(MODES_BENCH_OUT)' \
-	$(foreach v,BENCH_MODES BENCH_ROUNDS BENCH_SECS BENCH_HTTP_SECS BENCH_BULK_BYTES \
-		BENCH_QUIET_WAIT BENCH_NOPIN BENCH_HELPER_CPUS BENCH_LAB BENCH_NETNS BENCH_PROBES BENCH_USER,\
+	$(foreach v,BENCH_MODES BENCH_PAIRS_MIN BENCH_PAIRS_MAX BENCH_EXTRA_PAIRS BENCH_SECS BENCH_HTTP_SECS \
+		BENCH_BULK_BYTES BENCH_QUIET_WAIT BENCH_NOPIN BENCH_HELPER_CPUS BENCH_LAB BENCH_NETNS BENCH_PROBES \
+		BENCH_USER ECHO_IMAGE HTTPD_IMAGE,\
 		$(if $($(v)),$(v)='$($(v))'))
 
 bench: build/bench/echo-load

@@ -27,6 +27,8 @@ failed=REASON. Everything computed from those lines is computed here.
 
     pairstats.py pending LOG --series S --tests "t1 t2" [--goal verdict|width] ...
         the tests of series S that still need pairs (empty: S is done)
+    pairstats.py summary LOG --series S --tests "t1 t2"
+        one line per test: the ratio's median, interval, pairs and verdict
 
 The report tables built on this are in benchreport.py.
 """
@@ -336,13 +338,29 @@ def main(argv=None):
     p.add_argument("--series", required=True)
     p.add_argument("--tests", required=True)
     rule_args(p)
+    p = sub.add_parser("summary", help="print each test's ratio with its interval")
+    p.add_argument("log")
+    p.add_argument("--series", required=True)
+    p.add_argument("--tests", required=True)
     a = ap.parse_args(argv)
+    try:
+        slices = read_log(a.log)
+    except FileNotFoundError:
+        slices = []
     if a.cmd == "pending":
-        try:
-            slices = read_log(a.log)
-        except FileNotFoundError:
-            slices = []
         print(" ".join(pending(slices, a.series, a.tests.split(), rule_of(a))))
+    else:
+        for t in a.tests.split():
+            e = estimate(ratios(slices, a.series, t))
+            if e.n == 0:
+                tried = attempts(slices, a.series, t)
+                if tried:
+                    print(f"{t}: no complete pair in {tried} tries")
+                continue
+            if e.has_interval:
+                print(f"{t}: {e.median:.3f} [{e.lo:.3f}, {e.hi:.3f}], {e.n} pairs: {verdict(e)}")
+            else:
+                print(f"{t}: {e.median:.3f}, {e.n} pairs (too few for an interval)")
     return 0
 
 
