@@ -86,6 +86,12 @@ def write_csv(path, header, rows):
         w.writerows(rows)
 
 
+def plain(v):
+    """A number for a CSV cell: no exponent, at most 4 decimals, no trailing zeros."""
+    t = f"{v:.4f}".rstrip("0").rstrip(".")
+    return t if t not in ("", "-0") else "0"
+
+
 def est_fields(e):
     """CSV fields of an estimate: pairs, median, lo, hi."""
     f = (lambda v: "" if v is None else f"{v:.4f}")
@@ -531,7 +537,8 @@ def modes_report(slices, facts):
             if fig is None:
                 cells.append(M.f(m, "udp") or "n/a" if t == "udp" else "n/a")
             else:
-                cells.append(ratio_text(M.est(m, t)) + (f" {v}" if M.aa_ok else ""))
+                e = M.est(m, t)
+                cells.append(ratio_text(e) + (f" {v}" if M.aa_ok and e.has_interval else ""))
         nat = M.native(m)
         verdict = f"tcp {nat['tcp'][0]} · udp {nat['udp'][0]}" if M.aa_ok else "not judged: the A/A check failed"
         rows.append([label(M, m), M.where(m), FLOOR_NAME.get(M.floor(m), M.floor(m))] + cells + [verdict])
@@ -680,15 +687,15 @@ def modes_summary(M):
             e = M.est(m, test) if m not in FLOOR_NAME else ps.Estimate(n=0)
             f = est_fields(e)
             verdict = ps.verdict(e) if test in VERDICT_TESTS and e.n and M.aa_ok else ""
-            rows.append(base + [key, unit, f"{v * scale:.4g}", f[0], f[1], f[2], f[3], verdict])
+            rows.append(base + [key, unit, plain(v * scale), f[0], f[1], f[2], f[3], verdict])
         for test, key in (("pp1", "pp1"), ("pp50", "pp50")):
             for q in ("p50", "p99"):
                 v = M.own(m, test, q)
                 if v is not None:
-                    rows.append(base + [f"{key}_{q}", "us", f"{v:.4g}", "", "", "", "", ""])
+                    rows.append(base + [f"{key}_{q}", "us", plain(v), "", "", "", "", ""])
         v = M.own(m, "small", "p99")
         if v is not None:
-            rows.append(base + ["http_p99", "ms", f"{v / 1000:.4g}", "", "", "", "", ""])
+            rows.append(base + ["http_p99", "ms", plain(v / 1000), "", "", "", "", ""])
         if M.f(m, "cold_ms"):
             rows.append(base + ["cold_ms", "ms", M.f(m, "cold_ms"), "1", "", "", "", ""])
         cut, tried, _ = M.cuts(m)
@@ -710,7 +717,7 @@ def modes_raw(slices):
         for metric in ("rate", "cpu", "p50", "p99"):
             v = ps.metric(s, metric)
             if v is not None:
-                rows.append([s.series, s.pair, s.arm, s.server, s.test, metric, f"{v:.6g}"])
+                rows.append([s.series, s.pair, s.arm, s.server, s.test, metric, plain(v)])
     return ["series", "pair", "arm", "server", "test", "metric", "value"], rows
 
 

@@ -360,7 +360,7 @@ def main(argv=None):
             if e.has_interval:
                 print(f"{t}: {e.median:.3f} [{e.lo:.3f}, {e.hi:.3f}], {e.n} pairs: {verdict(e)}")
             else:
-                print(f"{t}: {e.median:.3f}, {e.n} pairs (too few for an interval)")
+                print(f"{t}: {e.median:.3f}, {e.n} pair{'s' if e.n != 1 else ''} (too few for an interval)")
     return 0
 
 
