@@ -39,6 +39,10 @@ report() { py test_benchreport.py "$1"; }
 	stats OrderStatistics.test_median
 }
 
+@test "stats: a rate (streams cut short, k of n) gets its exact 95% interval" {
+	stats Rates.test_the_exact_interval_of_a_rate
+}
+
 @test "stats: a known ratio (0.87) is recovered under a drift of ±45%" {
 	stats PairedRatio.test_a_known_ratio_is_recovered_under_a_drift_of_50_percent
 }

@@ -491,7 +491,8 @@ def bulk_cut_line(M):
     for m in M.modes + ["lab-floor"]:
         cut, tried, _ = M.cuts(m)
         if tried:
-            parts.append(f"{label(M, m)} {cut} of {tried}")
+            lo, hi = ps.rate_ci(cut, tried)
+            parts.append(f"{label(M, m)} {cut} of {tried}" + (f" ({lo:.0%} to {hi:.0%})" if cut else ""))
     if not parts:
         return None
     first = M.cuts("pasta")[2]

@@ -133,6 +133,32 @@ def contains_one(e):
     return e.has_interval and e.lo <= 1.0 <= e.hi
 
 
+def binom_cdf(k, n, p):
+    """P(X <= k) for X ~ Binomial(n, p)."""
+    if k < 0:
+        return 0.0
+    return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(min(k, n) + 1))
+
+
+def rate_ci(k, n, conf=CONFIDENCE):
+    """The exact (Clopper-Pearson) interval of a rate seen k times in n
+    tries, e.g. streams cut short: (lo, hi), or None without tries."""
+    if n <= 0:
+        return None
+    alpha = (1 - conf) / 2
+
+    def solve(f, target):  # the p in [0, 1] where the increasing f(p) reaches target
+        a, b = 0.0, 1.0
+        for _ in range(60):
+            m = (a + b) / 2
+            a, b = (m, b) if f(m) < target else (a, m)
+        return (a + b) / 2
+    # lo: P(X >= k | lo) = alpha; hi: P(X <= k | hi) = alpha.
+    lo = 0.0 if k == 0 else solve(lambda p: 1 - binom_cdf(k - 1, n, p), alpha)
+    hi = 1.0 if k == n else solve(lambda p: -binom_cdf(k, n, p), -alpha)
+    return lo, hi
+
+
 def first_arm(pair):
     """Which arm goes first in pair N: A B, then B A, then A B... (ABBA):
     a linear drift then biases alternate pairs in opposite directions."""

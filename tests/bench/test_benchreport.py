@@ -143,7 +143,7 @@ class ModesReport(unittest.TestCase):
                                     "failed=connect:_Connection_refused"))
         M, md = br.modes_report(slices, facts)
         line = [x for x in md.splitlines() if x.startswith("- Echo streams cut short")][0]
-        self.assertIn("pasta (lab) 2 of 11", line)
+        self.assertIn("pasta (lab) 2 of 11 (2% to 52%)", line)
         self.assertIn("passt 0.0~test", line)
         self.assertIn("bulk cut short in 2 of 11 streams", native(M, "pasta", "tcp")[1])
 

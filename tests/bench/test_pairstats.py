@@ -80,6 +80,18 @@ class OrderStatistics(unittest.TestCase):
         self.assertEqual(ps.median([4, 1, 3, 2]), 2.5)
 
 
+class Rates(unittest.TestCase):
+    def test_the_exact_interval_of_a_rate(self):
+        # Clopper-Pearson, as tabulated (e.g. 3 of 9: 7.49% to 70.07%).
+        want = {(0, 10): (0.0, 0.3085), (3, 9): (0.0749, 0.7007), (5, 10): (0.1871, 0.8129),
+                (10, 10): (0.6915, 1.0), (6, 8): (0.3491, 0.9681)}
+        for (k, n), (lo, hi) in want.items():
+            got = ps.rate_ci(k, n)
+            self.assertAlmostEqual(got[0], lo, places=4, msg=f"{k} of {n}")
+            self.assertAlmostEqual(got[1], hi, places=4, msg=f"{k} of {n}")
+        self.assertIsNone(ps.rate_ci(0, 0))
+
+
 class PairedRatio(unittest.TestCase):
     def test_a_known_ratio_is_recovered_under_a_drift_of_50_percent(self):
         s = slices_of(paired_log(0.87, 16, seed=1))
