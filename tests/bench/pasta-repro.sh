@@ -180,6 +180,6 @@ echo "pasta-repro: $(date -u +%Y-%m-%dT%H:%M:%SZ), kernel $(uname -r), $(. /etc/
 PV=$(pasta --version 2>&1 | head -1)
 echo "passt: $(dpkg-query -W -f '${Version}' passt 2>/dev/null || echo '(not a Debian package)')${PV:+; pasta --version: $PV}"
 [ -z "$IMAGE" ] || echo "podman: $(podman --version)"
-echo "server: ${ECHO[*]}${IMAGE:+ in $IMAGE}"
+echo "server: ${IMAGE:+the entry point of $IMAGE }${ECHO[*]}"
 if [ -n "$IMAGE" ]; then run_series podman; else run_series pasta; fi
 [ "$DIRECT" = 0 ] || [ -n "$IMAGE" ] || run_series direct
