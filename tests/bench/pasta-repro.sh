@@ -54,9 +54,17 @@ fi
 
 TMP=$(mktemp -d /tmp/pasta-repro.XXXXXX)
 SRV_PID="" CTR=""
+# pasta does not stop the command it runs when it is stopped itself: the
+# server (pasta's child) first, then pasta.
 stop_server() {
+    local c
     if [ -n "$CTR" ]; then podman rm -f -t 0 "$CTR" >/dev/null 2>&1; CTR=""; fi
-    if [ -n "$SRV_PID" ]; then kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; SRV_PID=""; fi
+    if [ -n "$SRV_PID" ]; then
+        for c in $(ps -o pid= --ppid "$SRV_PID" 2>/dev/null); do kill "$c" 2>/dev/null; done
+        kill "$SRV_PID" 2>/dev/null
+        wait "$SRV_PID" 2>/dev/null
+        SRV_PID=""
+    fi
 }
 trap 'stop_server; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
