@@ -103,6 +103,10 @@ report() { py test_benchreport.py "$1"; }
 	stats Stopping.test_a_test_that_never_completes_a_pair_is_given_up
 }
 
+@test "stopping: simulated runs decide clear cases at once and rarely err at the 0.95 boundary" {
+	stats Stopping.test_simulated_runs_decide_clear_cases_and_rarely_err_at_the_boundary
+}
+
 @test "stopping: pairstats.py pending prints the tests still undecided" {
 	stats Stopping.test_pending_on_the_command_line
 }

@@ -29,6 +29,8 @@ failed=REASON. Everything computed from those lines is computed here.
         the tests of series S that still need pairs (empty: S is done)
     pairstats.py summary LOG --series S --tests "t1 t2"
         one line per test: the ratio's median, interval, pairs and verdict
+    pairstats.py simulate --ratio R --sd S [--min N --max N]
+        how often the stopping rule ends in each verdict for a true ratio R
 
 The report tables built on this are in benchreport.py.
 """
@@ -341,6 +343,28 @@ def pending(slices, series, tests, rule):
     return [t for t in tests if not done(slices, series, t, rule)[0]]
 
 
+def simulate(ratio, sd, rule, trials=2000, seed=1):
+    """How often the stopping rule ends in each verdict, and after how many
+    pairs on average, when every pair's ratio is ratio times a log-normal
+    noise of sd: what repeated looks cost (each look is a 95% interval, but
+    stopping at the first that decides makes a wrong verdict likelier)."""
+    import random
+    rng = random.Random(seed)
+    counts = {PASS: 0, FAIL: 0, INCONCLUSIVE: 0}
+    used = 0
+    for _ in range(trials):
+        rs, v = [], INCONCLUSIVE
+        for n in range(1, rule.max_pairs + 1):
+            rs.append(ratio * rng.lognormvariate(0, sd))
+            if n >= rule.min_pairs:
+                v = verdict(estimate(rs), rule.threshold)
+                if v != INCONCLUSIVE:
+                    break
+        counts[v] += 1
+        used += n
+    return {k: c / trials for k, c in counts.items()}, used / trials
+
+
 # ---- command line ------------------------------------------------------------------
 
 def rule_args(p):
@@ -364,11 +388,20 @@ def main(argv=None):
     p.add_argument("--series", required=True)
     p.add_argument("--tests", required=True)
     rule_args(p)
+    p = sub.add_parser("simulate", help="how often the stopping rule ends in each verdict")
+    p.add_argument("--ratio", type=float, required=True)
+    p.add_argument("--sd", type=float, required=True, help="per-pair noise (log-normal sigma, 0.05 = about 5%%)")
+    rule_args(p)
     p = sub.add_parser("summary", help="print each test's ratio with its interval")
     p.add_argument("log")
     p.add_argument("--series", required=True)
     p.add_argument("--tests", required=True)
     a = ap.parse_args(argv)
+    if a.cmd == "simulate":
+        share, pairs_used = simulate(a.ratio, a.sd, rule_of(a))
+        print(f"true ratio {a.ratio}, noise {a.sd}: pass {share[PASS]:.1%}, fail {share[FAIL]:.1%}, "
+              f"inconclusive {share[INCONCLUSIVE]:.1%}; {pairs_used:.1f} pairs on average")
+        return 0
     try:
         slices = read_log(a.log)
     except FileNotFoundError:

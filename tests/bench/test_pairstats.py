@@ -195,6 +195,18 @@ class Stopping(unittest.TestCase):
         self.assertEqual(ps.done(slices_of(lines), "s", "udp", self.rule()),
                          (True, "no complete pair in 3 tries"))
 
+    def test_simulated_runs_decide_clear_cases_and_rarely_err_at_the_boundary(self):
+        rule = ps.Rule(min_pairs=8, max_pairs=40)
+        share, pairs = ps.simulate(0.80, 0.03, rule, trials=300)
+        self.assertEqual(share[ps.FAIL], 1.0)
+        self.assertEqual(pairs, 8)
+        share, pairs = ps.simulate(0.95, 0.03, rule, trials=300)
+        # At the threshold itself either verdict is wrong: repeated looks
+        # make one likelier than a single look's 2.5%, but still rare.
+        self.assertLess(share[ps.PASS], 0.15)
+        self.assertLess(share[ps.FAIL], 0.15)
+        self.assertGreater(share[ps.INCONCLUSIVE], 0.7)
+
     def test_pending_on_the_command_line(self):
         with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as fh:
             fh.write("\n".join(paired_log(0.5, 8, seed=11, test="bulk")
