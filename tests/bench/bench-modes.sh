@@ -94,10 +94,10 @@
 # the machine; every client is bounded in time.
 #
 # Env:
-#   BENCH_QUICK=1       a shorter run: 6 to 8 pairs of short slices, one pair
+#   BENCH_QUICK=1       a shorter run: 6 pairs of short slices, one pair
 #                       of the extras
 #   BENCH_PAIRS_MIN, BENCH_PAIRS_MAX  pairs per mode and test (default 8 and
-#                       40; quick 6 and 8)
+#                       40; quick 6 and 6)
 #   BENCH_EXTRA_PAIRS   pairs of ping-pong 1 conn and HTTP (default 6; quick 1)
 #   BENCH_SECS          seconds per ping-pong/UDP slice (default 1; quick 0.5)
 #   BENCH_HTTP_SECS     seconds per wrk slice, whole (default 1)
@@ -134,7 +134,7 @@ ECHO_IMAGE=${ECHO_IMAGE:-localhost/socket-activate-echo:latest}
 HTTPD_IMAGE=${HTTPD_IMAGE:-localhost/socket-activate-httpd:latest}
 OUT=${BENCH_OUT:-build/bench}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-    PMIN=${BENCH_PAIRS_MIN:-6} PMAX=${BENCH_PAIRS_MAX:-8} XPAIRS=${BENCH_EXTRA_PAIRS:-1}
+    PMIN=${BENCH_PAIRS_MIN:-6} PMAX=${BENCH_PAIRS_MAX:-6} XPAIRS=${BENCH_EXTRA_PAIRS:-1}
     SECS=${BENCH_SECS:-0.5} BULK=${BENCH_BULK_BYTES:-64M} KIND="quick"
 else
     PMIN=${BENCH_PAIRS_MIN:-8} PMAX=${BENCH_PAIRS_MAX:-40} XPAIRS=${BENCH_EXTRA_PAIRS:-6}

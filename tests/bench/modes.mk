@@ -15,7 +15,7 @@
 #                       mode paired with its floor in alternating slices
 #                       until a verdict (8 to 40 pairs per test; about 30-40
 #                       min on a 2-vCPU VM)
-#   make bench-quick    a shorter run: 6 to 8 pairs of short slices (at most
+#   make bench-quick    a shorter run: 6 pairs of short slices (at most
 #                       about 8 min, the lab start included);
 #                       tests/45-bench-smoke.bats runs it
 #   make bench-chart    redraw the latest chart from its data file
