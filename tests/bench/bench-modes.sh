@@ -451,12 +451,18 @@ if [ "$(id -u)" = 0 ] && command -v "$PODMAN" >/dev/null; then
         "$PODMAN" image exists "$img" && continue
         t=image-echo
         [ "$img" = "$HTTPD_IMAGE" ] && t=image-httpd
+        # Only the default names are what tools/images.mk builds here.
+        case $img in
+        localhost/socket-activate-echo:latest | localhost/socket-activate-httpd:latest) ;;
+        *) skip_all "$img is missing (build it, e.g. make images IMAGE_REPO=${img%/socket-activate-*})"; break ;;
+        esac
         say "$img is missing: make -f tools/images.mk $t (a few minutes)"
         make -f tools/images.mk "$t" >"$TMP/build-$t.log" 2>&1 ||
             { tail -5 "$TMP/build-$t.log"; skip_all "$img is missing and make $t failed"; break; }
     done
 fi
-if [ "$(id -u)" = 0 ] && [ -z "${SKIP[host]:-}${SKIP[none-root]:-}" ] && "$PODMAN" image exists "$ECHO_IMAGE" 2>/dev/null; then
+if [ "$(id -u)" = 0 ] && [ -z "${SKIP[host]:-}${SKIP[none-root]:-}" ] &&
+    "$PODMAN" image exists "$ECHO_IMAGE" 2>/dev/null && "$PODMAN" image exists "$HTTPD_IMAGE" 2>/dev/null; then
     ECHO_ID=$("$PODMAN" image inspect --format '{{.Id}}' "$ECHO_IMAGE")
     HTTPD_ID=$("$PODMAN" image inspect --format '{{.Id}}' "$HTTPD_IMAGE")
     ECHO_IMG=${ECHO_IMAGE%:*}:bench-modes-$$ HTTPD_IMG=${HTTPD_IMAGE%:*}:bench-modes-$$
