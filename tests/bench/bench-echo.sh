@@ -14,6 +14,8 @@
 # suffixes ok), BENCH_SECS (seconds per ping-pong/UDP slice),
 # BENCH_PAIRS_MIN, BENCH_PAIRS_MAX, BENCH_CI_WIDTH (default 0.03),
 # BENCH_TESTS (a subset of: tcp_bulk tcp_pp1 tcp_pp50 unix_bulk unix_pp50 udp),
+# BENCH_REF_BIN (another program in the reference's place: another build
+# of ours, or a script that execs ours with other options),
 # BENCH_NOPIN=1 (no taskset), BENCH_OUT (default build/bench).
 # Traffic stays on 127.0.0.1 and Unix sockets in a private temp dir.
 set -euo pipefail
@@ -173,7 +175,11 @@ echo "ours: $ECHO_BIN"
 echo "reference: $REF_BIN"
 fact run stamp "$STAMP"
 fact run ours "$ECHO_BIN ($(git log -1 --format=%h 2>/dev/null || echo '?')$(git diff --quiet HEAD -- echo common 2>/dev/null || echo '+changes'))"
-fact run reference "$REF_BIN"
+if [ "$REF_BIN" = build/bench/ref-echo ]; then
+    fact run reference "$REF_BIN (a bare epoll loop: 64 KiB reads, up to 16 per wake-up)"
+else
+    fact run reference "$REF_BIN (BENCH_REF_BIN)"
+fi
 fact run pinning "$PINNING"
 fact run bulk "$BULK"
 fact run secs "$SECS"

@@ -155,7 +155,7 @@ def echo_report(slices, facts):
     head = [
         f"## bench-echo {run.get('stamp', '')}",
         "",
-        f"ours: {run.get('ours', '?')}; reference: {run.get('reference', '?')} (a bare epoll loop: 64 KiB reads, up to 16 per wake-up).",
+        f"ours: {run.get('ours', '?')}; reference: {run.get('reference', '?')}.",
         f"{run.get('pinning', '')}. Load average before {run.get('load_before', '?')}, after {run.get('load_after', '?')}.",
         f"Paired slices, alternating ours and the reference (A B B A ...): bulk {run.get('bulk', '?')} per slice, "
         f"ping-pong and UDP {run.get('secs', '?')} s; {run.get('rule', '')}. Measured in {run.get('elapsed', '?')}.",
