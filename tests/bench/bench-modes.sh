@@ -444,7 +444,7 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; 
 
 # The images: snapshot what :latest is now under a tag of our own, so an
 # image rebuilt by someone else during the run cannot change the server
-# between rounds.
+# between slices.
 ECHO_ID="" HTTPD_ID=""
 if [ "$(id -u)" = 0 ] && command -v "$PODMAN" >/dev/null; then
     for img in "$ECHO_IMAGE" "$HTTPD_IMAGE"; do
