@@ -28,6 +28,11 @@
 # are tests/bench/benchreport.py's.
 
 declare -A UNIT_FAIL=() # set by units_start (tests/bench/units.sh)
+# How long a probe that should be echoed waits: its message may be the
+# first connection, which starts a container (1-2 s on a busy machine, more
+# on a custom network); 3 s once read a slow start as "no reply". Each
+# probe that is never answered costs this much.
+PROBE_WAIT_MS=6000
 declare -A PR PF # PR[mode:col:proto] = ✔|✗|n/a, PF[...] = the figure behind it
 
 presult() { # MODE COL PROTO MARK FIGURE
@@ -55,7 +60,7 @@ seen_lines() { # PROTO
 probe_seen() {
     local m=$1 fl=$2 proto=$3 col=$4 from=$5 src=$6 dst=$7 port=$8 before out st mine seen lines deadline fig
     before=$(echo_log "$m" "$fl" | seen_lines "$proto" | grep -c . || true)
-    out=$(client "$from" probe "$proto:$dst:$port" -b "$src" -w 3000 2>&1 || true)
+    out=$(client "$from" probe "$proto:$dst:$port" -b "$src" -w "$PROBE_WAIT_MS" 2>&1 || true)
     st=$(echo "$out" | bench_field status)
     mine=$(echo "$out" | bench_field local)
     # The server's log line (journald and conmon pass it on with a delay).
@@ -177,7 +182,7 @@ probe_bind() {
         return
     fi
     for proto in tcp udp; do
-        out=$(client cli probe "$proto:$link:$port" -b "$(cli_addr_of "$m")" -w 3000 2>&1 || true)
+        out=$(client cli probe "$proto:$link:$port" -b "$(cli_addr_of "$m")" -w "$PROBE_WAIT_MS" 2>&1 || true)
         st1=$(probe_status "$out")
         out=$(client srv probe "$proto:127.0.0.1:$port" -w 1000 2>&1 || true)
         st2=$(probe_status "$out")
@@ -223,7 +228,7 @@ probe_port80() {
                 presult "$m" port80 "$proto" "✗" "$(port80_why "${UNIT_FAIL[$proto]:-$FAIL}") (ip_unprivileged_port_start $lim)"
                 continue
             fi
-            out=$(client srv probe "$proto:127.0.0.1:80" -w 3000 2>&1 || true)
+            out=$(client srv probe "$proto:127.0.0.1:80" -w "$PROBE_WAIT_MS" 2>&1 || true)
             st=$(probe_status "$out")
             if [ "$st" = echoed ]; then
                 presult "$m" port80 "$proto" "✔" "served on 127.0.0.1:80 (ip_unprivileged_port_start $lim)"
