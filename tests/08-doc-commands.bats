@@ -119,6 +119,10 @@ optional_docs_test() {
 	optional_docs_test HACKING.md
 }
 
+@test "docs: every command in BENCHMARKS.md runs as shown" {
+	docs_test BENCHMARKS.md
+}
+
 @test "docs: every command in ARCHITECTURE.md runs as shown" {
 	optional_docs_test ARCHITECTURE.md
 }
