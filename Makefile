@@ -49,7 +49,7 @@ override LDLIBS += $(DEPS_LIBS)
 
 COMMON_SRC = common/log.c common/addr.c common/activate.c common/notify.c \
 	common/server.c common/accept.c common/conn.c common/cli.c \
-	common/ratelimit.c common/sandbox.c
+	common/ratelimit.c common/sandbox.c common/logesc.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 
 ECHO_SRC = echo/main.c echo/echo.c
@@ -104,7 +104,7 @@ $(UNIT_COMMON_BIN): $(UNIT_COMMON_OBJ) $(UNIT_SUPPORT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(SANDBOX_PROBE_BIN): $(SANDBOX_PROBE_OBJ) $(B)/common/sandbox.o
+$(SANDBOX_PROBE_BIN): $(SANDBOX_PROBE_OBJ) $(B)/common/sandbox.o $(B)/common/logesc.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LEAK_PROBE_BIN): $(LEAK_PROBE_OBJ)

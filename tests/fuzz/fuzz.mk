@@ -22,13 +22,14 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ihttpd \
 FUZZ_NAMES = addr httpd conn
 FUZZERS = $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz-%)
 
-FUZZ_ADDR_SRC = tests/fuzz/fuzz-addr.c common/addr.c
+FUZZ_ADDR_SRC = tests/fuzz/fuzz-addr.c common/addr.c common/logesc.c
 FUZZ_HTTPD_SRC = tests/fuzz/fuzz-httpd.c $(HTTPD_CORE_SRC)
 # The server's real connection code and runtime, but not main.c (the
 # harness sets the server up itself) nor cli.c.
 FUZZ_CONN_SRC = tests/fuzz/fuzz-conn.c $(HTTPD_MODULE_SRC) $(HTTPD_CORE_SRC) \
 	common/server.c common/accept.c common/conn.c common/activate.c \
-	common/addr.c common/log.c common/notify.c common/sandbox.c
+	common/addr.c common/log.c common/notify.c common/sandbox.c \
+	common/logesc.c
 
 $(FUZZ_DIR)/fuzz-addr: $(FUZZ_ADDR_SRC) common/addr.h
 	@mkdir -p $(dir $@)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the pure parts of common/: address parsing and
- * formatting, option values, datagram source checks, rate limiting. */
+ * formatting, log escaping, option values, datagram source checks, rate
+ * limiting. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 
 #include "addr.h"
 #include "cli.h"
+#include "logesc.h"
 #include "ratelimit.h"
 #include "unit.h"
 
@@ -91,6 +93,98 @@ test_addr_format(void)
 	/* Truncation never overflows. */
 	addr_format((struct sockaddr *)&un, sizeof(sa_family_t), buf, 3);
 	CHECK(strlen(buf) == 2);
+}
+
+/* Undoes logesc(): \xHH back to its byte; anything else after a
+ * backslash, or a byte logesc() never writes, fails (-1). */
+static ssize_t
+unescape(const char *s, unsigned char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	unsigned v;
+
+	while (*s) {
+		if ((unsigned char)*s < ' ' || (unsigned char)*s >= 0x7f ||
+		    *s == '"')
+			return -1;
+		if (*s != '\\') {
+			out[n++] = (unsigned char)*s++;
+			continue;
+		}
+		if (s[1] != 'x' || !s[2] || !s[3] ||
+		    !strchr(hex, s[2]) || !strchr(hex, s[3]))
+			return -1;
+		v = (unsigned)(strchr(hex, s[2]) - hex) * 16 +
+		    (unsigned)(strchr(hex, s[3]) - hex);
+		out[n++] = (unsigned char)v;
+		s += 4;
+	}
+	return (ssize_t)n;
+}
+
+static void
+test_logesc(void)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *text, *word;
+	} cases[] = {
+#define IN(s) s, sizeof(s) - 1
+		{ IN("/run/echo.sock"), "/run/echo.sock", "/run/echo.sock" },
+		{ IN("x\n<3>FORGED line"), "x\\x0a<3>FORGED line",
+		    "x\\x0a<3>FORGED\\x20line" },
+		{ IN("a\r\tb"), "a\\x0d\\x09b", "a\\x0d\\x09b" },
+		{ IN("\0\0"), "\\x00\\x00", "\\x00\\x00" },
+		{ IN("\033]0;title\007"), "\\x1b]0;title\\x07",
+		    "\\x1b]0;title\\x07" },
+		{ IN("a\\x0ab"), "a\\x5cx0ab", "a\\x5cx0ab" },
+		{ IN("say \"hi\""), "say \\x22hi\\x22", "say\\x20\\x22hi\\x22" },
+		{ IN("caf\xc3\xa9 \xff\x7f"), "caf\\xc3\\xa9 \\xff\\x7f",
+		    "caf\\xc3\\xa9\\x20\\xff\\x7f" },
+		{ IN(""), "", "" },
+#undef IN
+	};
+	unsigned char all[256], back[256];
+	char buf[4 * 256 + 1];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = logesc(buf, sizeof(buf), cases[i].in, cases[i].len, 0);
+		CHECK(strcmp(buf, cases[i].text) == 0 && n == strlen(buf));
+		if (strcmp(buf, cases[i].text) != 0)
+			unit_note("got %s, want %s", buf, cases[i].text);
+		logesc(buf, sizeof(buf), cases[i].in, cases[i].len, LOGESC_WORD);
+		CHECK(strcmp(buf, cases[i].word) == 0);
+		if (strcmp(buf, cases[i].word) != 0)
+			unit_note("got %s, want %s", buf, cases[i].word);
+	}
+	/* Every byte: printable ASCII out (one word with LOGESC_WORD), and
+	 * exactly the input back: nothing is ambiguous. */
+	for (i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	n = logesc(buf, sizeof(buf), all, sizeof(all), LOGESC_WORD);
+	CHECK(n == strlen(buf) && n < sizeof(buf));
+	CHECK(strchr(buf, ' ') == NULL);
+	CHECK(unescape(buf, back) == 256 && memcmp(all, back, 256) == 0);
+	n = logesc(buf, sizeof(buf), all, sizeof(all), 0);
+	/* 93 printable bytes as they are (95, less '"' and '\\'), 163 as
+	 * \\xHH. */
+	CHECK(n == 93 + 163 * 4);
+	CHECK(unescape(buf, back) == 256 && memcmp(all, back, 256) == 0);
+	/* Cut to fit, after a whole escape, marked: never a split escape. */
+	CHECK(logesc(buf, 8, "abcdefghij", 10, 0) == 7 &&
+	    strcmp(buf, "abcd...") == 0);
+	CHECK(logesc(buf, 11, "abcdefghij", 10, 0) == 10 &&
+	    strcmp(buf, "abcdefghij") == 0);
+	CHECK(logesc(buf, 10, "\n\n\n", 3, 0) == 7 &&
+	    strcmp(buf, "\\x0a...") == 0);
+	CHECK(logesc(buf, 13, "\n\n\n", 3, 0) == 12);
+	CHECK(logesc(buf, 3, "abcdef", 6, 0) == 2 && strcmp(buf, "..") == 0);
+	CHECK(logesc(buf, 1, "abc", 3, 0) == 0 && buf[0] == '\0');
+	CHECK(strcmp(logesc_str(buf, sizeof(buf), NULL, 0), "") == 0);
+	CHECK(strcmp(logesc_str(buf, sizeof(buf), "a\nb", 0), "a\\x0ab") == 0);
 }
 
 static void
@@ -353,6 +447,7 @@ main(void)
 {
 	test_addr_parse();
 	test_addr_format();
+	test_logesc();
 	test_dgram_source();
 	test_loopback();
 	test_cli();
