@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "activate.h"
+#include "logesc.h"
 
 static unsigned
 activate_type_bit(int type)
@@ -57,7 +58,8 @@ activate_describe(int fd, const char *name, unsigned types, struct sock *s,
 
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
-	snprintf(s->name, sizeof(s->name), "%s", name ? name : "unknown");
+	logesc_str(s->name, sizeof(s->name), name ? name : "unknown",
+	    LOGESC_WORD);
 
 	if (sd_is_socket(fd, AF_UNSPEC, 0, -1) <= 0) {
 		snprintf(err, errlen, "fd %d (\"%s\") is %s, not a socket",
@@ -159,14 +161,17 @@ int
 activate_bind(const struct addr_spec *spec, const char *name, unsigned types,
     struct sock *s, char *err, size_t errlen)
 {
+	char text[sizeof(s->name)];
 	int fd, r, one = 1;
 
+	/* The caller's text, for the messages below. */
+	logesc_str(text, sizeof(text), name, LOGESC_WORD);
 	fd = socket(spec->addr.sa.sa_family, spec->type | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "%s: cannot create a %s %s socket: %s",
-		    name, addr_family_name(spec->addr.sa.sa_family),
+		    text, addr_family_name(spec->addr.sa.sa_family),
 		    addr_type_name(spec->type), strerror(errno));
 		return r;
 	}
@@ -184,7 +189,7 @@ activate_bind(const struct addr_spec *spec, const char *name, unsigned types,
 	if (bind(fd, &spec->addr.sa, spec->len) < 0 ||
 	    (spec->type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)) {
 		r = -errno;
-		snprintf(err, errlen, "%s: cannot listen: %s", name,
+		snprintf(err, errlen, "%s: cannot listen: %s", text,
 		    strerror(errno));
 		goto out_close;
 	}

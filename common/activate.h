@@ -14,12 +14,15 @@
 /* One socket the server serves, however it got it. */
 struct sock {
 	int fd;
-	char name[256];		/* FileDescriptorName= (systemd allows 255), or the --listen address */
+	/* FileDescriptorName= (systemd allows 255 bytes), or the --listen
+	 * address: whoever started us chose it, so it is kept escaped
+	 * (logesc.h, LOGESC_WORD), one word for any log line. */
+	char name[256];
 	int family;
 	int type;
 	bool listening;		/* accept() on it (Accept=no); else data flows on it */
 	bool activated;		/* handed over by systemd, not bound by us */
-	char local[ADDR_STRLEN];	/* its own address, for logs */
+	char local[ADDR_STRLEN];	/* its own address, addr_format()'s text */
 };
 
 /* Bits for activate_*()'s `types`: which socket types a server serves. */

@@ -9,11 +9,16 @@
 #include <string.h>
 
 #include "addr.h"
+#include "logesc.h"
 
+/* The text is the caller's, and the message may end up in a log line. */
 static int
 addr_err(char *err, size_t errlen, const char *s, const char *why)
 {
-	snprintf(err, errlen, "invalid address \"%s\": %s", s, why);
+	char text[128];
+
+	snprintf(err, errlen, "invalid address \"%s\": %s",
+	    logesc_str(text, sizeof(text), s, 0), why);
 	return -EINVAL;
 }
 
@@ -193,19 +198,31 @@ addr_format_inet(const union addr_any *a, socklen_t len, char *buf,
 	    ntohs(v6 ? a->in6.sin6_port : a->in.sin_port));
 }
 
+/*
+ * A Unix name is whatever bytes the peer bound: an abstract one may hold
+ * newlines, NULs, escape sequences. Escaped here, where the bytes become
+ * text, so no log line, access log or diagnostics page meets them raw.
+ */
 static void
 addr_format_unix(const union addr_any *a, socklen_t len, char *buf,
     size_t size)
 {
 	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
 
-	if (len <= offsetof(struct sockaddr_un, sun_path))
+	if (len <= offsetof(struct sockaddr_un, sun_path)) {
 		snprintf(buf, size, "unnamed");
-	else if (a->un.sun_path[0] == '\0')
-		snprintf(buf, size, "@%.*s", (int)(plen - 1), a->un.sun_path + 1);
-	else
-		snprintf(buf, size, "%.*s", (int)strnlen(a->un.sun_path, plen),
-		    a->un.sun_path);
+	} else if (a->un.sun_path[0] == '\0') {
+		if (size < 2) {
+			buf[0] = '\0';
+			return;
+		}
+		buf[0] = '@';
+		logesc(buf + 1, size - 1, a->un.sun_path + 1, plen - 1,
+		    LOGESC_WORD);
+	} else {
+		logesc(buf, size, a->un.sun_path, strnlen(a->un.sun_path, plen),
+		    LOGESC_WORD);
+	}
 }
 
 static void

@@ -39,7 +39,9 @@ struct addr_spec {
 int addr_parse(const char *s, struct addr_spec *spec, char *err, size_t errlen);
 
 /* "127.0.0.1:3000", "[::1]:3000", "/path", "@abstract", "vsock:3:1234",
- * or "unnamed" for an unbound Unix socket. Never fails; truncates. */
+ * or "unnamed" for an unbound Unix socket. Never fails; truncates. The text
+ * is one word of printable ASCII: the bytes of a Unix name are escaped
+ * (logesc.h, LOGESC_WORD), so it is safe in any log line as it is. */
 const char *addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t size);
 

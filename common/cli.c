@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "logesc.h"
 
 /* The options both servers share: values in struct cli. A NULL help is
  * the program's own text (cli_help()). */
@@ -281,8 +282,8 @@ cli_listen(const struct cli_prog *p, struct cli *cli, char *arg)
 	bit = spec.type == SOCK_STREAM ? ACTIVATE_STREAM :
 	    spec.type == SOCK_DGRAM ? ACTIVATE_DGRAM : ACTIVATE_SEQPACKET;
 	if (!(p->types & bit)) {
-		fprintf(stderr, "%s: --listen: \"%s\": %s\n", p->name, arg,
-		    p->types_refused);
+		fprintf(stderr, "%s: --listen: \"%s\": %s\n", p->name,
+		    logesc_str(err, sizeof(err), arg, 0), p->types_refused);
 		return 2;
 	}
 	cli->listen[cli->nlisten++] = arg;
@@ -296,7 +297,7 @@ cli_apply(const struct cli_prog *p, struct cli *cli,
     const struct cli_option *o, char *base, char *arg)
 {
 	void *dst = base + o->offset;
-	char range[80] = "";
+	char range[80] = "", text[128];
 	unsigned long v;
 	unsigned ms;
 	int r = 0;
@@ -352,8 +353,10 @@ cli_apply(const struct cli_prog *p, struct cli *cli,
 	}
 	if (r == -ERANGE)
 		cli_range_text(o, range, sizeof(range));
+	/* Echoed escaped: under systemd, stderr is the journal. */
 	fprintf(stderr, "%s: invalid value for --%s: \"%s\"%s%s%s\n", p->name,
-	    o->name, arg, r == -ERANGE ? " (out of range: " : "", range,
+	    o->name, logesc_str(text, sizeof(text), arg, 0),
+	    r == -ERANGE ? " (out of range: " : "", range,
 	    r == -ERANGE ? ")" : "");
 	return 2;
 }
@@ -439,8 +442,11 @@ cli_parse(const struct cli_prog *p, void *ctx, int argc, char **argv,
 			goto out;
 	}
 	if (optind < argc) {
+		char text[128];
+
 		fprintf(stderr, "%s: unexpected argument \"%s\"\n"
-		    "Try '%s --help'.\n", p->name, argv[optind], p->name);
+		    "Try '%s --help'.\n", p->name,
+		    logesc_str(text, sizeof(text), argv[optind], 0), p->name);
 		ret = 2;
 		goto out;
 	}

@@ -17,6 +17,7 @@
 #include <linux/landlock.h>
 #include <seccomp.h>
 
+#include "logesc.h"
 #include "sandbox.h"
 
 /* Debian 12's headers stop at Landlock ABI 2; the kernels we run on do
@@ -91,6 +92,7 @@ sandbox_landlock(const struct sandbox_conf *conf, struct sandbox_result *res,
 	struct sandbox_ruleset_attr attr = { 0 };
 	struct landlock_path_beneath_attr pb = { 0 };
 	size_t size;
+	char dir[256];
 	int abi, rfd, dfd = -1, r = 0;
 
 	abi = (int)syscall(__NR_landlock_create_ruleset, NULL, 0,
@@ -124,7 +126,8 @@ sandbox_landlock(const struct sandbox_conf *conf, struct sandbox_result *res,
 		dfd = open(conf->read_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0) {
 			r = -errno;
-			snprintf(err, errlen, "Landlock: %s: %s", conf->read_dir,
+			snprintf(err, errlen, "Landlock: %s: %s",
+			    logesc_str(dir, sizeof(dir), conf->read_dir, 0),
 			    strerror(errno));
 			goto out;
 		}
@@ -134,7 +137,8 @@ sandbox_landlock(const struct sandbox_conf *conf, struct sandbox_result *res,
 		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0) {
 			r = -errno;
 			snprintf(err, errlen, "Landlock: allow reading %s: %s",
-			    conf->read_dir, strerror(errno));
+			    logesc_str(dir, sizeof(dir), conf->read_dir, 0),
+			    strerror(errno));
 			goto out;
 		}
 	}
@@ -244,6 +248,7 @@ int
 sandbox_apply(const struct sandbox_conf *conf, struct sandbox_result *res,
     char *err, size_t errlen)
 {
+	char dir[128];
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -264,7 +269,7 @@ sandbox_apply(const struct sandbox_conf *conf, struct sandbox_result *res,
 		snprintf(res->detail, sizeof(res->detail),
 		    "Landlock ABI %d (filesystem%s%s%s)%s", res->landlock_abi,
 		    conf->read_dir ? ": read-only beneath " : ": none",
-		    conf->read_dir ? conf->read_dir : "",
+		    logesc_str(dir, sizeof(dir), conf->read_dir, 0),
 		    res->landlock_abi >= 4 ? "; no TCP bind or connect" : "",
 		    res->seccomp ? ", seccomp (no exec, connect or new "
 		    "sockets)" : ", no seccomp in this kernel");

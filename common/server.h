@@ -56,8 +56,10 @@ struct peer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
-	const char *fdname;		/* the socket's FileDescriptorName= */
-	char addr_text[ADDR_STRLEN];	/* the address: "127.0.0.1:5000" */
+	const char *fdname;		/* the socket's name (struct sock) */
+	/* The address as addr_format() writes it, "127.0.0.1:5000": a Unix
+	 * client's own name comes escaped, safe in any log line. */
+	char addr_text[ADDR_STRLEN];
 };
 
 /*

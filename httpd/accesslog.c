@@ -2,7 +2,10 @@
 /*
  * The access log: one Combined Log Format line per response, plus the fd
  * name and the peer's full address (fd=NAME peer=ADDRESS), through log.c.
- * Everything a client sent is escaped: a log line cannot be forged.
+ * Everything a client sent is escaped: a log line cannot be forged. The
+ * escapes are those of common/logesc.h (\xHH for a byte that is not
+ * printable ASCII, '"' and '\\'), so a name looks the same here and in
+ * every other log line.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -141,10 +144,11 @@ accesslog_line(struct client *c, const struct request *req, int status,
 	line_field(&l, req ? &req->referer : &none);
 	wbuf_add(&l, " ", 1);
 	line_field(&l, req ? &req->user_agent : &none);
+	/* Already log text, escaped where it was made (logesc.h): one word
+	 * each, which escaping again would only make unreadable. */
 	wbuf_add(&l, " fd=", 4);
-	line_escape(&l, p->fdname, strlen(p->fdname), 64, 100, false);
+	wbuf_str(&l, p->fdname);
 	wbuf_add(&l, " peer=", 6);
-	line_escape(&l, p->addr_text, strlen(p->addr_text), ADDR_STRLEN,
-	    ADDR_STRLEN * 2, false);
+	wbuf_str(&l, p->addr_text);
 	log_line(LOG_INFO, l.p, l.len);
 }

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "httpd.h"
 #include "log.h"
+#include "logesc.h"
 #include "path.h"
 
 #define PROG "socket-activate-httpd"
@@ -76,11 +77,13 @@ static const struct cli_option httpd_opts[] = {
 static int
 httpd_open_root(const char *root)
 {
+	char text[1024];
 	int fd, rootfd;
 
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
-		log_error("cannot open --root %s: %s", root, strerror(errno));
+		log_error("cannot open --root %s: %s",
+		    logesc_str(text, sizeof(text), root, 0), strerror(errno));
 		return -1;
 	}
 	fd = path_open_mode(rootfd, "", false, PATH_OPENAT2);
@@ -114,8 +117,9 @@ static int
 httpd_attach(void *ctx, struct server *srv)
 {
 	struct httpd_args *a = ctx;
+	char text[1024];
 
-	log_info("serving %s%s%s%s", a->root,
+	log_info("serving %s%s%s%s", logesc_str(text, sizeof(text), a->root, 0),
 	    a->conf.no_symlinks ? ", no symlinks" : "",
 	    a->conf.list_dirs ? ", directory listings" : "",
 	    a->conf.diagnostics ? ", diagnostics at " HTTPD_DIAG_PATH : "");

@@ -95,6 +95,36 @@ test_addr_format(void)
 	CHECK(strlen(buf) == 2);
 }
 
+/* A Unix client names itself: its name reaches logs escaped, one word. */
+static void
+test_addr_format_unix_names(void)
+{
+	static const char forged[] = "\0x\n<3>FORGED line";
+	static const char path[] = "/tmp/a b\033[31m\xff";
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	socklen_t base = offsetof(struct sockaddr_un, sun_path);
+	char buf[ADDR_STRLEN];
+
+	memcpy(un.sun_path, forged, sizeof(forged) - 1);
+	addr_format((struct sockaddr *)&un, base + sizeof(forged) - 1, buf,
+	    sizeof(buf));
+	CHECK(strcmp(buf, "@x\\x0a<3>FORGED\\x20line") == 0);
+	/* NULs inside an abstract name are bytes like any other. */
+	memcpy(un.sun_path, "\0a\0b", 4);
+	addr_format((struct sockaddr *)&un, base + 4, buf, sizeof(buf));
+	CHECK(strcmp(buf, "@a\\x00b") == 0);
+	memset(un.sun_path, 0, sizeof(un.sun_path));
+	memcpy(un.sun_path, path, sizeof(path));
+	addr_format((struct sockaddr *)&un, sizeof(un), buf, sizeof(buf));
+	CHECK(strcmp(buf, "/tmp/a\\x20b\\x1b[31m\\xff") == 0);
+	/* The longest abstract name, every byte escaped: cut, never split. */
+	memset(un.sun_path, '\n', sizeof(un.sun_path));
+	un.sun_path[0] = '\0';
+	addr_format((struct sockaddr *)&un, sizeof(un), buf, sizeof(buf));
+	CHECK(strlen(buf) < sizeof(buf));
+	CHECK(strcmp(buf + strlen(buf) - 7, "\\x0a...") == 0);
+}
+
 /* Undoes logesc(): \xHH back to its byte; anything else after a
  * backslash, or a byte logesc() never writes, fails (-1). */
 static ssize_t
@@ -447,6 +477,7 @@ main(void)
 {
 	test_addr_parse();
 	test_addr_format();
+	test_addr_format_unix_names();
 	test_logesc();
 	test_dgram_source();
 	test_loopback();
