@@ -96,6 +96,26 @@ log_prefix(int prio, char *buf, size_t size)
 	return (size_t)n < size ? (size_t)n : size - 1;
 }
 
+/*
+ * The journal takes "<N>" at the start of a line for the line's priority.
+ * Without our own prefix first (stderr is not JOURNAL_STREAM, yet it may
+ * still reach the journal: a container's stderr passed through), a line
+ * that starts with outside text, an fd name, could choose its priority.
+ * So a line never starts with '<': it becomes "\x3c", as logesc.h writes
+ * it. Returns the new length, at most max.
+ */
+static size_t
+log_defuse(char *line, size_t len, size_t max)
+{
+	size_t keep = len - 1;
+
+	if (keep > max - 4)
+		keep = max - 4;
+	memmove(line + 4, line + 1, keep);
+	memcpy(line, "\\x3c", 4);
+	return keep + 4;
+}
+
 /* A whole line (newline included): written now, or added to the batch. */
 static void
 log_emit(const char *line, size_t len)
@@ -118,13 +138,13 @@ void
 log_printf(int prio, const char *fmt, ...)
 {
 	char line[LOG_LINE_MAX];
-	size_t len;
+	size_t len, plen;
 	va_list ap;
 	int n;
 
 	if (prio == LOG_DEBUG && !log_debug_on)
 		return;
-	len = log_prefix(prio, line, sizeof(line));
+	len = plen = log_prefix(prio, line, sizeof(line));
 	va_start(ap, fmt);
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	va_end(ap);
@@ -134,6 +154,8 @@ log_printf(int prio, const char *fmt, ...)
 	/* A longer line is cut, not split: one event, one line. */
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
+	if (plen == 0 && len > 0 && line[0] == '<')
+		len = log_defuse(line, len, sizeof(line) - 2);
 	line[len++] = '\n';
 	log_emit(line, len);
 }
@@ -142,15 +164,17 @@ void
 log_line(int prio, const char *text, size_t tlen)
 {
 	char line[LOG_LINE_MAX];
-	size_t len;
+	size_t len, plen;
 
 	if (prio == LOG_DEBUG && !log_debug_on)
 		return;
-	len = log_prefix(prio, line, sizeof(line));
+	len = plen = log_prefix(prio, line, sizeof(line));
 	if (tlen > sizeof(line) - 2 - len)
 		tlen = sizeof(line) - 2 - len;
 	memcpy(line + len, text, tlen);
 	len += tlen;
+	if (plen == 0 && len > 0 && line[0] == '<')
+		len = log_defuse(line, len, sizeof(line) - 2);
 	line[len++] = '\n';
 	log_emit(line, len);
 }

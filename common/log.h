@@ -8,7 +8,9 @@
 /*
  * The one place that prints. Lines go to stderr; when stderr is connected to
  * the journal (JOURNAL_STREAM names it), each line starts with an sd-daemon
- * priority prefix ("<6>") so journalctl keeps the level.
+ * priority prefix ("<6>") so journalctl keeps the level; without one, a
+ * line never starts with '<'. Text from outside (names, addresses, paths,
+ * request bytes) goes in escaped: logesc.h.
  */
 void log_init(const char *progname, int debug);
 int log_debug_enabled(void);
