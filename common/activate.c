@@ -111,7 +111,7 @@ activate_collect(unsigned types, struct sock **out, activate_skip_fn *skip,
 {
 	char **names = NULL;
 	struct sock *socks = NULL;
-	int n, i, r, nsocks = 0;
+	int n, i = 0, r, nsocks = 0;
 
 	*out = NULL;
 	n = sd_listen_fds_with_names(1, &names);
@@ -128,7 +128,7 @@ activate_collect(unsigned types, struct sock **out, activate_skip_fn *skip,
 	if (!socks) {
 		r = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
-		goto out_names;
+		goto out_close;
 	}
 	for (i = 0; i < n; i++) {
 		r = activate_describe(SD_LISTEN_FDS_START + i,
@@ -141,13 +141,22 @@ activate_collect(unsigned types, struct sock **out, activate_skip_fn *skip,
 			continue;
 		}
 		if (r < 0)
-			goto out_socks;
+			goto out_close;
 		socks[nsocks++].activated = true;
 	}
 	*out = socks;
 	socks = NULL;
 	r = nsocks;
-out_socks:
+out_close:
+	if (r < 0) {
+		/* Every fd passed is ours, whatever happens: those
+		 * described, the one refused and those not looked at yet
+		 * (skipped ones are closed already). */
+		while (nsocks > 0)
+			close(socks[--nsocks].fd);
+		for (; i < n; i++)
+			close(SD_LISTEN_FDS_START + i);
+	}
 	free(socks);
 out_names:
 	if (names)

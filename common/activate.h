@@ -45,7 +45,7 @@ typedef void activate_skip_fn(const char *msg);
  * socket of a family or type not served fails the whole call, with err
  * naming it: serving half of the sockets the unit asked for would hide
  * the mistake. Returns the number of sockets (0 when none was passed) and
- * a malloc'ed array in *out, or -errno.
+ * a malloc'ed array in *out, or -errno with every passed fd closed.
  */
 int activate_collect(unsigned types, struct sock **out,
     activate_skip_fn *skip, char *err, size_t errlen);
@@ -62,7 +62,7 @@ int activate_bind(const struct addr_spec *spec, const char *name,
  * Every socket to serve: those systemd passed (fds that are not sockets
  * go to skip), then one per --listen address (bound here). Returns how
  * many (0: none at all) with a malloc'ed array in *out, or -errno with err
- * saying which socket and why.
+ * saying which socket and why, and every socket closed.
  */
 int activate_sockets(unsigned types, char *const *listen, size_t nlisten,
     struct sock **out, activate_skip_fn *skip, char *err, size_t errlen);

@@ -4,12 +4,17 @@
  * limiting. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
+#include <unistd.h>
+#include <linux/netlink.h>
 
+#include "activate.h"
 #include "addr.h"
 #include "cli.h"
 #include "logesc.h"
@@ -472,6 +477,59 @@ test_ratelimit_seed(void)
 	ratelimit_free(rl2);
 }
 
+static void
+skip_ignore(const char *msg)
+{
+	(void)msg;
+}
+
+/*
+ * A passed socket of a family the server does not serve fails activation
+ * (the server exits 1), and then no passed fd stays open: not the socket
+ * described before it, nor the refused one, nor the one after.
+ */
+static void
+test_activate_refused_closes_all(void)
+{
+	int fds[4], pipefd[2], i;
+	struct sock *socks = NULL;
+	char env[32], err[256];
+
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(pipe(pipefd) == 0);	/* a passed FIFO: skipped */
+	fds[1] = pipefd[0];
+	close(pipefd[1]);
+	fds[2] = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	fds[3] = socket(AF_INET, SOCK_STREAM, 0);
+	/* To 3, 4, 5, 6, as systemd passes them, by way of high numbers so
+	 * that none lands on another. */
+	for (i = 0; i < 4; i++) {
+		int hi = fcntl(fds[i], F_DUPFD, 200);
+
+		close(fds[i]);
+		fds[i] = hi;
+	}
+	for (i = 0; i < 4; i++) {
+		CHECK(dup2(fds[i], 3 + i) == 3 + i);
+		close(fds[i]);
+	}
+	snprintf(env, sizeof(env), "%d", (int)getpid());
+	setenv("LISTEN_PID", env, 1);
+	setenv("LISTEN_FDS", "4", 1);
+	setenv("LISTEN_FDNAMES", "tcp:fifo:netlink:tcp2", 1);
+	CHECK(activate_collect(ACTIVATE_STREAM, &socks, skip_ignore, err,
+	    sizeof(err)) == -EPROTONOSUPPORT);
+	CHECK(socks == NULL);
+	CHECK(strstr(err, "netlink") != NULL);
+	for (i = 3; i < 7; i++) {
+		CHECK(fcntl(i, F_GETFD) < 0 && errno == EBADF);
+		if (fcntl(i, F_GETFD) >= 0) {
+			unit_note("fd %d is still open", i);
+			close(i);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -487,5 +545,6 @@ main(void)
 	test_ratelimit_families();
 	test_ratelimit_extremes();
 	test_ratelimit_seed();
+	test_activate_refused_closes_all();
 	return unit_end();
 }
