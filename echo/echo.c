@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/queue.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <linux/sockios.h>
 
@@ -16,6 +18,9 @@
 #define ECHO_DGRAM_BATCH 64
 /* Full reads of one stream per wake-up: see echo_conn_readable(). */
 #define ECHO_READ_BATCH 16
+/* Idle connections are looked for this many times per --idle-timeout:
+ * one is closed between the timeout and an eighth more. */
+#define ECHO_IDLE_SWEEPS 8
 
 /*
  * socket-activate-echo's module: echoes what every connection sends
@@ -35,6 +40,9 @@ struct echo_conn {
 	size_t rdsize;		/* bytes per read: see echo_conn_start() */
 	size_t stop_left;	/* stopping: bytes still to echo (echo_conn_stop()) */
 	bool finished;		/* stopping, all echoed: FIN sent, draining */
+	/* echo->tick when a byte last moved either way: see echo_idle_cb(). */
+	unsigned seen;
+	LIST_ENTRY(echo_conn) entry;
 };
 
 struct echo_dgram {
@@ -54,6 +62,21 @@ struct echo {
 	struct ratelimit *rl;		/* per source address */
 	struct ratelimit *rl_all;	/* all sources together */
 	LIST_HEAD(, echo_dgram) dgrams;
+	/*
+	 * --idle-timeout: a coarse clock, not a timer per connection.
+	 * Re-arming a timer on every read would cost more than the echo
+	 * itself; a connection only notes the tick when bytes move, and
+	 * idle_fd, ticking while connections are open, advances the tick
+	 * and closes those that have not moved for the timeout. It is a
+	 * timerfd read through ev_idle, not a libevent timer: with no timer
+	 * pending, libevent reads no clock on each loop pass, and that
+	 * clock read and its bookkeeping would cost every echo more than
+	 * the tick does.
+	 */
+	LIST_HEAD(, echo_conn) conns;
+	int idle_fd;
+	struct event *ev_idle;
+	unsigned tick;
 };
 
 static void
@@ -117,6 +140,8 @@ echo_conn_flush(struct echo_conn *c)
 	}
 	c->out += (size_t)w;
 	st->bytes_out += (size_t)w;
+	if (w > 0)
+		c->seen = c->echo->tick;
 	c->pend_off += (size_t)w;
 	if (c->pend_off < c->pend_len)
 		return;
@@ -170,6 +195,7 @@ echo_conn_read(struct echo_conn *c)
 		echo_conn_close(c, NULL);
 		return -1;
 	}
+	c->seen = e->tick;
 	if (stopping)
 		c->stop_left -= (size_t)n < c->stop_left ? (size_t)n : c->stop_left;
 	if ((size_t)n > max) {
@@ -247,6 +273,8 @@ echo_conn_discard(struct echo_conn *c)
 {
 	ssize_t n = recv(c->base.fd, c->echo->buf, c->echo->buflen, 0);
 
+	if (n > 0)
+		c->seen = c->echo->tick;
 	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
 		return;
 	echo_conn_close(c, n < 0 ? strerror(errno) : NULL);
@@ -284,6 +312,67 @@ echo_conn_cb(evutil_socket_t fd, short what, void *arg)
 		echo_conn_readable(c);
 }
 
+/* Ticks ECHO_IDLE_SWEEPS times per timeout (on), or stops (!on). */
+static void
+echo_idle_arm(struct echo *e, bool on)
+{
+	unsigned ms = e->conf.idle_timeout_ms / ECHO_IDLE_SWEEPS;
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (ms == 0)
+		ms = 1;
+	if (on) {
+		its.it_interval.tv_sec = ms / 1000;
+		its.it_interval.tv_nsec = (long)(ms % 1000) * 1000000;
+		its.it_value = its.it_interval;
+	}
+	/* Cannot fail with a valid fd and value: both are ours. */
+	(void)timerfd_settime(e->idle_fd, 0, &its, NULL);
+}
+
+static void
+echo_conn_idle(struct echo_conn *c)
+{
+	unsigned ms = c->echo->conf.idle_timeout_ms;
+	char why[128];
+
+	if (c->pend)
+		snprintf(why, sizeof(why), "idle for %u.%03u s (--idle-timeout), "
+		    "%zu bytes of its echo unread", ms / 1000, ms % 1000,
+		    c->pend_len - c->pend_off);
+	else
+		snprintf(why, sizeof(why), "idle for %u.%03u s (--idle-timeout)",
+		    ms / 1000, ms % 1000);
+	echo_conn_close(c, why);
+}
+
+/*
+ * --idle-timeout. A connection is idle while no byte arrives from its
+ * client and the client takes no byte of its echo: one that neither sends
+ * nor reads, and one that sent and stopped reading what comes back. The
+ * tick advances ECHO_IDLE_SWEEPS times per timeout; a connection last
+ * seen moving more than that many ticks ago has been idle for at least the
+ * timeout, and at most an eighth more.
+ */
+static void
+echo_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct echo *e = arg;
+	struct echo_conn *c, *next;
+	uint64_t ticks;
+
+	(void)what;
+	/* How many periods passed: more than one if the loop was busy. */
+	if (read(fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return;
+	e->tick += (unsigned)ticks;
+	for (c = LIST_FIRST(&e->conns); c; c = next) {
+		next = LIST_NEXT(c, entry);
+		if (e->tick - c->seen > ECHO_IDLE_SWEEPS)
+			echo_conn_idle(c);
+	}
+}
+
 static int
 echo_conn_start(void *ctx, struct conn *base)
 {
@@ -293,6 +382,12 @@ echo_conn_start(void *ctx, struct conn *base)
 	char pt[PEER_TEXT_MAX];
 
 	c->echo = e;
+	c->seen = e->tick;
+	/* The first open connection starts the idle sweeps, the last one
+	 * to close stops them (echo_conn_release()). */
+	if (e->ev_idle && LIST_EMPTY(&e->conns))
+		echo_idle_arm(e, true);
+	LIST_INSERT_HEAD(&e->conns, c, entry);
 	/*
 	 * Loopback TCP buffers grow to megabytes, and bigger reads mean fewer
 	 * system calls: 256K reads echoed 1 GiB at 1.3x a 64K read/write loop
@@ -315,7 +410,13 @@ echo_conn_start(void *ctx, struct conn *base)
 static void
 echo_conn_release(struct conn *base)
 {
-	free(((struct echo_conn *)base)->pend);
+	struct echo_conn *c = (struct echo_conn *)base;
+
+	free(c->pend);
+	c->pend = NULL;
+	LIST_REMOVE(c, entry);
+	if (c->echo->ev_idle && LIST_EMPTY(&c->echo->conns))
+		echo_idle_arm(c->echo, false);
 }
 
 /*
@@ -485,6 +586,10 @@ echo_free(void *ctx)
 
 	while ((d = LIST_FIRST(&e->dgrams)))
 		echo_dgram_free(d);
+	if (e->ev_idle)
+		event_free(e->ev_idle);
+	if (e->idle_fd >= 0)
+		close(e->idle_fd);
 	ratelimit_free(e->rl_all);
 	ratelimit_free(e->rl);
 	free(e->buf);
@@ -506,12 +611,27 @@ int
 echo_new(struct server *srv, const struct echo_conf *conf)
 {
 	struct echo *e = calloc(1, sizeof(*e));
+	int r = -ENOMEM;
 
 	if (!e)
 		return -ENOMEM;
 	e->conf = *conf;
 	e->srv = srv;
+	e->idle_fd = -EBADF;
 	LIST_INIT(&e->dgrams);
+	LIST_INIT(&e->conns);
+	if (conf->idle_timeout_ms > 0) {
+		e->idle_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+		    TFD_CLOEXEC);
+		if (e->idle_fd < 0) {
+			r = -errno;
+			goto fail;
+		}
+		e->ev_idle = event_new(server_base(srv), e->idle_fd,
+		    EV_READ | EV_PERSIST, echo_idle_cb, e);
+		if (!e->ev_idle || event_add(e->ev_idle, NULL) < 0)
+			goto fail;
+	}
 	/* One read buffer for everything: see struct echo. */
 	e->buflen = conf->max_buffer > conf->max_datagram ?
 	    conf->max_buffer : conf->max_datagram;
@@ -521,10 +641,11 @@ echo_new(struct server *srv, const struct echo_conf *conf)
 	if (conf->udp_global_rate)
 		e->rl_all = ratelimit_new(conf->udp_global_rate, 1);
 	if (!e->buf || (conf->udp_rate && !e->rl) ||
-	    (conf->udp_global_rate && !e->rl_all)) {
-		echo_free(e);
-		return -ENOMEM;
-	}
+	    (conf->udp_global_rate && !e->rl_all))
+		goto fail;
 	server_attach(srv, &echo_module, e);
 	return 0;
+fail:
+	echo_free(e);
+	return r;
 }

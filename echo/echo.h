@@ -11,6 +11,7 @@ struct echo_conf {
 	size_t max_datagram;	/* larger datagrams and records are dropped */
 	unsigned udp_rate;	/* replies per second per source, 0: no limit */
 	unsigned udp_global_rate; /* replies per second in all, 0: no limit */
+	unsigned idle_timeout_ms; /* close connections idle this long, 0: never */
 };
 
 /* Attaches the echo module to srv, which frees it. Returns 0 or -ENOMEM. */

@@ -26,6 +26,12 @@ static const struct cli_option echo_opts[] = {
 	    offsetof(struct echo_conf, udp_global_rate), 0, 10000000, "N",
 	    "answer at most N datagrams per second from all remote sources "
 	    "together; 0: no limit", NULL },
+	/* 0 turns it off; a day is longer than any session worth keeping. */
+	{ "idle-timeout", 0, CLI_MS, offsetof(struct echo_conf, idle_timeout_ms),
+	    0, 86400, "SECONDS",
+	    "close a stream or seqpacket connection after SECONDS in which its "
+	    "client sent nothing and read none of its echo, logging why; 0: "
+	    "never", NULL },
 	/* Readiness is always notified when NOTIFY_SOCKET is set. */
 	{ "sdnotify", 's', CLI_IGNORE, 0, 0, 0, NULL,
 	    "accepted for compatibility with the earlier C++ image: readiness "
@@ -76,6 +82,10 @@ main(int argc, char *argv[])
 		.max_datagram = 65535,
 		.udp_rate = 1000,
 		.udp_global_rate = 10000,
+		/* Long enough for an interactive session left alone a while;
+		 * short enough that forgotten connections do not hold the
+		 * --max-connections slots and --exit-idle back for good. */
+		.idle_timeout_ms = 3600 * 1000,
 	};
 
 	return cli_main(&echo_prog, &conf, argc, argv);
