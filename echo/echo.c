@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ struct echo_conn {
 	bool finished;		/* stopping, all echoed: FIN sent, draining */
 	/* echo->tick when a byte last moved either way: see echo_idle_cb(). */
 	unsigned seen;
+	int unread;		/* with pend: the kernel's send queue, last sweep */
 	LIST_ENTRY(echo_conn) entry;
 };
 
@@ -120,6 +122,7 @@ echo_conn_write(struct echo_conn *c, const char *p, size_t n)
 		return -ENOMEM;
 	memcpy(c->pend, p + w, c->pend_len);
 	c->pend_off = 0;
+	c->unread = INT_MAX;
 	return 1;
 }
 
@@ -347,8 +350,26 @@ echo_conn_idle(struct echo_conn *c)
 }
 
 /*
+ * Whether the client of a connection waiting for it to read (pend) read
+ * some of its echo since the last sweep. Our send only makes progress
+ * once the kernel's send buffer has drained well below full, which for a
+ * slow reader on a large buffer can take longer than the timeout; the
+ * queue itself shrinks with every read.
+ */
+static bool
+echo_conn_draining(struct echo_conn *c)
+{
+	int unread, before = c->unread;
+
+	if (ioctl(c->base.fd, SIOCOUTQ, &unread) < 0)
+		return false;
+	c->unread = unread;
+	return unread < before;
+}
+
+/*
  * --idle-timeout. A connection is idle while no byte arrives from its
- * client and the client takes no byte of its echo: one that neither sends
+ * client and the client reads none of its echo: one that neither sends
  * nor reads, and one that sent and stopped reading what comes back. The
  * tick advances ECHO_IDLE_SWEEPS times per timeout; a connection last
  * seen moving more than that many ticks ago has been idle for at least the
@@ -368,6 +389,8 @@ echo_idle_cb(evutil_socket_t fd, short what, void *arg)
 	e->tick += (unsigned)ticks;
 	for (c = LIST_FIRST(&e->conns); c; c = next) {
 		next = LIST_NEXT(c, entry);
+		if (c->pend && echo_conn_draining(c))
+			c->seen = e->tick;
 		if (e->tick - c->seen > ECHO_IDLE_SWEEPS)
 			echo_conn_idle(c);
 	}
