@@ -9,6 +9,18 @@
  * NOTIFY_SOCKET is unset, so callers need no "are we under systemd" logic.
  * Each returns 0 or -errno.
  */
+
+/*
+ * Opens the socket every later message goes out on, connected to
+ * NOTIFY_SOCKET ("/path" or "@abstract"): call it before the sandbox,
+ * which allows no new socket, no connect, and no abstract socket made
+ * outside it (sandbox.h); a connected socket needs none of them.
+ * -EAFNOSUPPORT for another form (vsock:...): messages then go through
+ * sd_notify(), which the sandbox refuses. Closed by notify_close().
+ */
+int notify_open(void);
+void notify_close(void);
+
 int notify_enabled(void);
 int notify_ready(const char *status);
 int notify_status(const char *status);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logesc.h"
 #include "notify.h"
 #include "sandbox.h"
 #include "server-private.h"
@@ -432,6 +433,17 @@ server_run(struct server *srv)
 	}
 	/* Local time for logs: read /etc/localtime while we still may. */
 	tzset();
+	/* Its socket, while we may still make and connect one. */
+	r = notify_open();
+	if (r < 0) {
+		char text[256];
+
+		log_warning("NOTIFY_SOCKET=%s: %s: readiness and status may not "
+		    "reach the service manager, ignoring",
+		    logesc_str(text, sizeof(text), getenv("NOTIFY_SOCKET"), 0),
+		    r == -EAFNOSUPPORT ? "not a Unix socket address" :
+		    strerror(-r));
+	}
 	if (srv->conf.sandbox && server_sandbox(srv) < 0)
 		return 1;
 	if (srv->conf.start_sleep_ms > 0) {
@@ -493,6 +505,7 @@ server_free(struct server *srv)
 	free(srv->socks);
 	if (srv->base)
 		event_base_free(srv->base);
+	notify_close();
 	free(srv);
 }
 
