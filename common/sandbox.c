@@ -2,7 +2,8 @@
 /*
  * The confinement both servers apply once their sockets are set up
  * (sandbox.h): Landlock for the filesystem, TCP and scopes, and a seccomp
- * filter, built by libseccomp, for exec, connect and new sockets.
+ * filter, built by libseccomp, for exec, new sockets, bind, listen,
+ * connect and sending to an address.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,9 +111,9 @@ sandbox_landlock(const struct sandbox_conf *conf, struct sandbox_result *res,
 		size = offsetof(struct sandbox_ruleset_attr, scoped);
 	}
 	if (abi >= 6) {
-		attr.scoped = SANDBOX_SCOPE_SIGNAL;
-		if (!conf->allow_abstract_unix)
-			attr.scoped |= SANDBOX_SCOPE_ABSTRACT_UNIX;
+		/* The notify socket, even an abstract one, is connected
+		 * already: a connected socket sends past the scope. */
+		attr.scoped = SANDBOX_SCOPE_SIGNAL | SANDBOX_SCOPE_ABSTRACT_UNIX;
 		size = sizeof(attr);
 	}
 	rfd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0);
@@ -166,26 +167,35 @@ out:
 	return r;
 }
 
-/* Syscalls that reach out of the process: refused with EPERM. io_uring
- * is here because its SOCKET and CONNECT operations bypass the rest. */
+/*
+ * Syscalls that reach out of the process, or make a way to: refused with
+ * EPERM. A running server makes no socket (the notify socket is made and
+ * connected before), binds, listens and connects nothing. io_uring is
+ * here because its SOCKET and CONNECT operations bypass the rest.
+ */
 static const int sandbox_denied[] = {
-	SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(connect),
-	SCMP_SYS(socketpair), SCMP_SYS(io_uring_setup),
+	SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(socket),
+	SCMP_SYS(socketpair), SCMP_SYS(bind), SCMP_SYS(listen),
+	SCMP_SYS(connect), SCMP_SYS(io_uring_setup),
 };
 
 /*
  * Only what reaches out is filtered; everything else a libevent server
- * does stays allowed, and so do the sockets it already has. socket() is
- * allowed for AF_UNIX datagram sockets alone, because sd_notify() opens
- * one per message; without connect() they cannot reach a stream service.
- * A syscall of another ABI than the process's own (x32, or i386 through
- * int 0x80 on x86-64) kills the process: none of ours makes one.
+ * does stays allowed, and so do the sockets it already has. Without new
+ * sockets, only a datagram socket already held could send to an address
+ * of its choosing: sendto() with an address is refused unless the server
+ * serves datagrams (echo replies to each source). sendmsg() stays: httpd
+ * writes responses with it and notifications may carry descriptors; its
+ * address is behind a pointer the filter cannot read, and the sockets it
+ * can use are the same. A syscall of another ABI than the process's own
+ * (x32, or i386 through int 0x80 on x86-64) kills the process: none of
+ * ours makes one.
  */
 static int
-sandbox_seccomp_rules(scmp_filter_ctx ctx)
+sandbox_seccomp_rules(scmp_filter_ctx ctx, const struct sandbox_conf *conf)
 {
 	size_t i;
-	int r, t;
+	int r;
 
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS);
@@ -200,22 +210,16 @@ sandbox_seccomp_rules(scmp_filter_ctx ctx)
 	    sizeof(sandbox_denied[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
 		    sandbox_denied[i], 0);
-	/* Both arguments are ints: their low 32 bits are what the kernel
-	 * reads. SOCK_NONBLOCK and SOCK_CLOEXEC ride above the type's
-	 * 4 bits. */
-	if (r == 0)
+	/* send() is sendto() with no address (argument 4, a pointer). */
+	if (r == 0 && !conf->send_to_addresses)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-		    SCMP_SYS(socket), 1, SCMP_A0_32(SCMP_CMP_NE, AF_UNIX));
-	for (t = 0; r == 0 && t < 16; t++)
-		if (t != SOCK_DGRAM)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-			    SCMP_SYS(socket), 1,
-			    SCMP_A1_32(SCMP_CMP_MASKED_EQ, 0xf, t));
+		    SCMP_SYS(sendto), 1, SCMP_A4_64(SCMP_CMP_NE, 0));
 	return r;
 }
 
 static int
-sandbox_seccomp(struct sandbox_result *res, char *err, size_t errlen)
+sandbox_seccomp(const struct sandbox_conf *conf, struct sandbox_result *res,
+    char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx;
 	int r;
@@ -229,7 +233,7 @@ sandbox_seccomp(struct sandbox_result *res, char *err, size_t errlen)
 		snprintf(err, errlen, "seccomp: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	r = sandbox_seccomp_rules(ctx);
+	r = sandbox_seccomp_rules(ctx, conf);
 	if (r < 0) {
 		snprintf(err, errlen, "seccomp: building the filter: %s",
 		    strerror(-r));
@@ -262,7 +266,7 @@ sandbox_apply(const struct sandbox_conf *conf, struct sandbox_result *res,
 	r = sandbox_landlock(conf, res, err, errlen);
 	if (r < 0)
 		return r;
-	r = sandbox_seccomp(res, err, errlen);
+	r = sandbox_seccomp(conf, res, err, errlen);
 	if (r < 0)
 		return r;
 	if (res->landlock_abi > 0)
@@ -271,11 +275,11 @@ sandbox_apply(const struct sandbox_conf *conf, struct sandbox_result *res,
 		    conf->read_dir ? ": read-only beneath " : ": none",
 		    logesc_str(dir, sizeof(dir), conf->read_dir, 0),
 		    res->landlock_abi >= 4 ? "; no TCP bind or connect" : "",
-		    res->seccomp ? ", seccomp (no exec, connect or new "
-		    "sockets)" : ", no seccomp in this kernel");
+		    res->seccomp ? ", seccomp (no exec, new sockets, bind "
+		    "or connect)" : ", no seccomp in this kernel");
 	else
 		snprintf(res->detail, sizeof(res->detail), "no Landlock in "
 		    "this kernel%s", res->seccomp ? "; seccomp (no exec, "
-		    "connect or new sockets)" : ", no seccomp either");
+		    "new sockets, bind or connect)" : ", no seccomp either");
 	return 0;
 }

@@ -2,6 +2,7 @@
 #ifndef SA_SANDBOX_H
 #define SA_SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -9,22 +10,25 @@
  *  - Landlock: no filesystem access except reading beneath read_dir (when
  *    set), and no TCP bind or connect (ABI 4 and later), and no abstract
  *    Unix sockets or signals outside the sandbox (ABI 6 and later);
- *  - seccomp: no execve/execveat, no connect, no new sockets except the
- *    Unix datagram sockets sd_notify(3) creates for each message.
+ *  - seccomp: no execve/execveat, no new sockets at all (socket,
+ *    socketpair), no bind, listen or connect, no io_uring, and sendto()
+ *    with an address only when send_to_addresses is set.
  * Inherited and already created sockets keep working: accept(), reads and
- * writes are untouched.
+ * writes (send, sendmsg, sendfile) are untouched. sd_notify()'s socket
+ * must be made and connected before (notify_open()): then messages, and
+ * descriptors with them, go out on it with send() or sendmsg().
  */
 struct sandbox_conf {
 	const char *read_dir;	/* NULL: no filesystem access at all */
-	/* Keep abstract Unix sockets reachable: NOTIFY_SOCKET may be one. */
-	int allow_abstract_unix;
+	/* Datagram sockets are served: replies go to each source address. */
+	bool send_to_addresses;
 };
 
 /* Layers actually applied, for one log line. */
 struct sandbox_result {
 	int landlock_abi;	/* 0: kernel without Landlock */
 	int seccomp;		/* 1 when the filter is installed */
-	char detail[160];	/* e.g. "Landlock ABI 7 (fs, tcp, scope), seccomp" */
+	char detail[384];	/* e.g. "Landlock ABI 7 (fs, tcp, scope), seccomp" */
 };
 
 /*

@@ -389,13 +389,17 @@ server_attach(struct server *srv, const struct server_module *module,
 static int
 server_sandbox(struct server *srv)
 {
-	const char *ns = getenv("NOTIFY_SOCKET");
 	struct sandbox_conf sc = {
 		.read_dir = srv->conf.sandbox_read_dir,
-		.allow_abstract_unix = ns && ns[0] == '@',
 	};
 	struct sandbox_result res;
 	char err[256];
+	size_t i;
+
+	/* Datagram replies go to each datagram's source address. */
+	for (i = 0; i < srv->nsocks; i++)
+		if (srv->socks[i].type == SOCK_DGRAM)
+			sc.send_to_addresses = true;
 
 	if (sandbox_apply(&sc, &res, err, sizeof(err)) < 0) {
 		log_error("cannot apply the sandbox: %s (--no-sandbox turns "

@@ -56,8 +56,9 @@ static const struct cli_prog echo_prog = {
 	.types = ACTIVATE_STREAM | ACTIVATE_DGRAM | ACTIVATE_SEQPACKET,
 	.types_refused = "",
 	.sandbox_help =
-"it gives up all filesystem access, TCP bind and connect, exec and new "
-"sockets (Landlock and seccomp)",
+"it gives up all filesystem access, exec, new sockets, bind, listen, "
+"connect, and sending to an address unless it serves datagram sockets "
+"(Landlock and seccomp)",
 	.debug_help = "also log every datagram, and every dropped one with the "
 "reason",
 	.notes =

@@ -150,8 +150,8 @@ static const struct cli_prog httpd_prog = {
 	.types = ACTIVATE_STREAM,
 	.types_refused = "HTTP needs a stream socket",
 	.sandbox_help =
-"it may only read below DIR, and may not exec, connect, bind TCP or open "
-"new sockets (Landlock and seccomp)",
+"it may only read below DIR, and may not exec, open new sockets, bind, "
+"listen, connect or send to an address (Landlock and seccomp)",
 	.debug_help = "also log each connection, and why a request was refused "
 "or a connection closed",
 	.exit_status =

@@ -6,23 +6,43 @@ load fixtures/httpd/helpers
 
 sandbox_bin() { echo "${BUILD_DIR:-$REPO/build}/sandbox-probe"; }
 
-@test "inside the sandbox: only reading beneath the root and sd_notify's socket are allowed" {
+# The probe's lines that do not depend on serving datagrams.
+probe_lines=(
+	'read a file inside the root: ALLOWED'
+	'read a file outside the root: refused (Permission denied)'
+	'write a file inside the root: refused (Permission denied)'
+	'create a TCP socket: refused (Operation not permitted)'
+	'create a UDP socket: refused (Operation not permitted)'
+	'create a Unix stream socket: refused (Operation not permitted)'
+	'create a Unix datagram socket: refused (Operation not permitted)'
+	'connect an existing TCP socket: refused (Operation not permitted)'
+	'bind an existing TCP socket: refused (Operation not permitted)'
+	'bind an existing Unix datagram socket: refused (Operation not permitted)'
+	'listen on an existing TCP socket: refused (Operation not permitted)'
+	'send on a datagram socket connected before (notify): ALLOWED'
+	'sendmsg on a datagram socket connected before (notify): ALLOWED'
+	'set up io_uring: refused (Operation not permitted)'
+	'exec /bin/true: refused (Operation not permitted)'
+)
+
+@test "inside the sandbox: only reading beneath the root and sending on sd_notify's connected socket are allowed" {
 	mkdir root && echo inside >root/file && echo secret >outside
 	run "$(sandbox_bin)" "$PWD/root" "$PWD/root/file" "$PWD/outside" "$(free_port)"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"no Landlock in this kernel"* ]] || skip "this kernel has no Landlock"
-	[[ "$output" == *"read a file inside the root: ALLOWED"* ]]
-	[[ "$output" == *"read a file outside the root: refused (Permission denied)"* ]]
-	[[ "$output" == *"write a file inside the root: refused"* ]]
-	[[ "$output" == *"create a TCP socket: refused (Operation not permitted)"* ]]
-	[[ "$output" == *"create a UDP socket: refused (Operation not permitted)"* ]]
-	[[ "$output" == *"create a Unix stream socket: refused (Operation not permitted)"* ]]
-	[[ "$output" == *"create a Unix datagram socket (sd_notify): ALLOWED"* ]]
-	[[ "$output" == *"connect an existing TCP socket: refused"* ]]
-	[[ "$output" == *"bind an existing TCP socket: refused"* ]]
-	[[ "$output" == *"set up io_uring: refused"* ]]
-	[[ "$output" == *"exec /bin/true: refused (Operation not permitted)"* ]]
+	has_lines "${probe_lines[@]}" \
+		'send to a Unix address from an existing datagram socket: refused (Operation not permitted)'
+}
+
+@test "inside the sandbox of a datagram server: sending to an address is what remains allowed" {
+	mkdir root && echo inside >root/file && echo secret >outside
+	run "$(sandbox_bin)" "$PWD/root" "$PWD/root/file" "$PWD/outside" "$(free_port)" dgram
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"no Landlock in this kernel"* ]] || skip "this kernel has no Landlock"
+	has_lines "${probe_lines[@]}" \
+		'send to a Unix address from an existing datagram socket: ALLOWED'
 }
 
 @test "the echo server says how it is confined, and still serves and notifies" {
@@ -52,10 +72,12 @@ sandbox_bin() { echo "${BUILD_DIR:-$REPO/build}/sandbox-probe"; }
 	[ "$(awk '/^Seccomp:/ { print $2 }' /proc/$BG_PID/status)" = 2 ]
 }
 
-# preloaded PROG [ARGS...]: the server PROG (echo or httpd) on a TCP port,
-# with tests/tools/sandbox-preload.c inside it, told to misbehave once it
-# serves (SIGUSR1); its report in $output. A listener on SANDBOX_PRELOAD_PORT
-# makes a connect that gets through succeed.
+# preloaded PROG [ARGS...]: the server PROG (echo or httpd) on a TCP port
+# (or the socket PRELOAD_SOCKET, a listen-fds.py SPEC), with
+# tests/tools/sandbox-preload.c inside it, told to misbehave once it
+# serves (SIGUSR1); its report in $output. A listener on
+# SANDBOX_PRELOAD_PORT and a Unix datagram socket at SANDBOX_PRELOAD_UNIX
+# make a connect and a send that get through succeed.
 preloaded() {
 	local prog=$1 bin=$ECHO_BIN args=()
 	shift
@@ -65,15 +87,19 @@ preloaded() {
 		args=(--root "$WWW")
 	fi
 	target=$(free_port)
+	prey=$(mktemp -u "$PWD/prey.XXXXXX")
 	bg python3 -c 'import socket, sys, time
 s = socket.create_server(("127.0.0.1", int(sys.argv[1])))
-time.sleep(60)' "$target"
+u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+u.bind(sys.argv[2])
+time.sleep(60)' "$target" "$prey"
 	wait_for 5 bash -c "ss -Hltn 'sport = :$target' | grep -q ."
+	wait_for 5 test -S "$prey"
 	# READY=1 of this server, not of one before it in the same test.
 	[ -z "${NOTIFY_LOG:-}" ] || : >"$NOTIFY_LOG"
 	# A sanitizer build accepts a library preloaded before its runtime.
-	launch tcp=tcp4:127.0.0.1:$(free_port) -- env LD_PRELOAD="$(preload_so)" \
-		SANDBOX_PRELOAD_PORT="$target" \
+	launch "${PRELOAD_SOCKET:-tcp=tcp4:127.0.0.1:$(free_port)}" -- env LD_PRELOAD="$(preload_so)" \
+		SANDBOX_PRELOAD_PORT="$target" SANDBOX_PRELOAD_UNIX="$prey" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		"$bin" "${args[@]}" "$@"
 	kill -USR1 "$BG_PID"
@@ -84,15 +110,18 @@ time.sleep(60)' "$target"
 
 preload_so() { echo "${BUILD_DIR:-$REPO/build}/sandbox-preload.so"; }
 
-# The lines a sandboxed server must report: EPERM from the filter for all
-# but the socket sd_notify() needs.
+# The lines a sandboxed server must report: EPERM from the filter for
+# every new socket, bind, listen and connect. (Sending to an address is
+# refused unless the server serves datagram sockets: see below.)
 sandboxed_lines=(
 	'sandbox-preload: socket AF_INET SOCK_STREAM: EPERM'
 	'sandbox-preload: socket AF_INET6 SOCK_DGRAM: EPERM'
 	'sandbox-preload: socket AF_UNIX SOCK_STREAM: EPERM'
 	'sandbox-preload: socket AF_UNIX SOCK_SEQPACKET: EPERM'
-	'sandbox-preload: socket AF_UNIX SOCK_DGRAM: ok'
+	'sandbox-preload: socket AF_UNIX SOCK_DGRAM: EPERM'
 	'sandbox-preload: connect: EPERM'
+	'sandbox-preload: bind: EPERM'
+	'sandbox-preload: listen: EPERM'
 )
 
 # has_sandboxed_lines: $output has them all, and the exec refused too,
@@ -107,25 +136,65 @@ has_sandboxed_lines() {
 	fi
 }
 
-@test "inside the running echo server: exec, connect and new sockets fail with EPERM; sd_notify's socket works" {
+@test "inside the running echo server: exec, new sockets, bind, listen, connect and sending to an address fail with EPERM; notifications still arrive" {
 	preloaded echo
 	has_sandboxed_lines
+	has_lines 'sandbox-preload: sendto a Unix path: EPERM'
 	# Still serving and notifying after the attempts.
 	wait_for 5 grep -q 'STATUS=' "$NOTIFY_LOG"
 	stop_server 5
+	grep -q STOPPING=1 "$NOTIFY_LOG"
 }
 
-@test "inside the running httpd: exec, connect and new sockets fail with EPERM; sd_notify's socket works" {
+@test "inside the running httpd: exec, new sockets, bind, listen, connect and sending to an address fail with EPERM; notifications still arrive" {
 	preloaded httpd
 	has_sandboxed_lines
+	has_lines 'sandbox-preload: sendto a Unix path: EPERM'
 	stop_server 5
+	grep -q STOPPING=1 "$NOTIFY_LOG"
+}
+
+@test "inside a running echo server with a datagram socket: sending to an address is allowed (replies need it), the rest is not" {
+	port=$(free_port)
+	PRELOAD_SOCKET=udp=udp4:127.0.0.1:$port preloaded echo
+	has_sandboxed_lines
+	has_lines 'sandbox-preload: sendto a Unix path: ok'
+	[ "$("$TOOLS/dgram.py" udp4:127.0.0.1:$port <<<still)" = still ]
+}
+
+@test "an abstract NOTIFY_SOCKET still gets READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 with the sandbox's abstract-socket scope on" {
+	name=sa-notify-$$-$RANDOM
+	NOTIFY_LOG=$BATS_TEST_TMPDIR/notify.log
+	: >"$NOTIFY_LOG"
+	bg python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(b"\0" + sys.argv[1].encode())
+with open(sys.argv[2], "a", buffering=1) as f:
+    f.write("bound\n")
+    while True:
+        f.write(s.recv(65536).decode().replace("\n", "|") + "\n")' "$name" "$NOTIFY_LOG"
+	wait_for 5 grep -q bound "$NOTIFY_LOG"
+	port=$(free_port)
+	NOTIFY_SOCKET=@$name WATCHDOG_USEC=400000 bg "$TOOLS/listen-fds.py" tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
+	wait_for 10 grep -q READY=1 "$NOTIFY_LOG"
+	grep -q '^sandbox: Landlock ABI' "$(LOG)"
+	[ "$(timeout 30 socat -t 20 - tcp4:127.0.0.1:$port <<<hi)" = hi ]
+	wait_for 5 grep -q 'STATUS=0 connections open, 1 total' "$NOTIFY_LOG"
+	wait_for 5 grep -q 'WATCHDOG=1' "$NOTIFY_LOG"
+	stop_server 5
+	grep -q 'STOPPING=1' "$NOTIFY_LOG"
+	! grep -q 'NOTIFY_SOCKET' "$(LOG)"
 }
 
 @test "the same attempts from an unconfined server (--no-sandbox) reach the kernel: the probe tells the difference" {
 	preloaded echo --no-sandbox
 	has_lines 'sandbox-preload: socket AF_INET SOCK_STREAM: ok' \
 		'sandbox-preload: socket AF_UNIX SOCK_STREAM: ok' \
+		'sandbox-preload: socket AF_UNIX SOCK_DGRAM: ok' \
 		'sandbox-preload: connect: ok' \
+		'sandbox-preload: bind: ok' \
+		'sandbox-preload: sendto a Unix path: ok' \
+		'sandbox-preload: listen: ok' \
 		'sandbox-preload: execve: ENOENT'
 	stop_server 5
 }
