@@ -182,5 +182,5 @@ PY
 	[ "$status" -eq 2 ]
 	run "$ECHO_BIN" --idle-timeout 0.5 --help
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"--idle-timeout=SECONDS"*"(default 3600; 0: never)"* ]]
+	[[ "$(tr -s ' \n' ' ' <<<"$output")" == *"--idle-timeout=SECONDS close a stream or seqpacket connection after SECONDS in which its client sent nothing and read none of its echo, logging why; 0: never. Default: 3600. Range: 0 to 86400 (a day)."* ]]
 }
