@@ -49,6 +49,12 @@ echo  udp-global-rate-limit  0           serves
 echo  udp-global-rate-limit  1           serves
 echo  udp-global-rate-limit  10000000    serves
 echo  udp-global-rate-limit  10000001    0..10000000
+echo  idle-timeout           0           serves
+echo  idle-timeout           0.001       starts
+echo  idle-timeout           1           serves
+echo  idle-timeout           86400       serves
+echo  idle-timeout           86400.001   0..86400
+echo  idle-timeout           86401       0..86400
 httpd max-header-size        0           256..1M
 httpd max-header-size        1           256..1M
 httpd max-header-size        255         256..1M
