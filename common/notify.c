@@ -27,14 +27,16 @@ notify_open(void)
 	struct sockaddr_un un = { .sun_family = AF_UNIX };
 	socklen_t len;
 	size_t n;
-	int fd, r = 0;
+	int fd = -EBADF, r = 0;
 
 	if (!path || notify_fd >= 0)
-		return 0;
+		goto out;
 	n = strlen(path);
 	if ((path[0] != '/' && path[0] != '@') || n < 2 ||
-	    n >= sizeof(un.sun_path))
-		return -EAFNOSUPPORT;
+	    n >= sizeof(un.sun_path)) {
+		r = -EAFNOSUPPORT;
+		goto out;
+	}
 	memcpy(un.sun_path, path, n);
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
 	if (path[0] == '@') {
@@ -43,14 +45,15 @@ notify_open(void)
 		len--;
 	}
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&un, len) < 0) {
+	if (fd < 0 || connect(fd, (struct sockaddr *)&un, len) < 0) {
 		r = -errno;
-		close(fd);
-	} else {
-		notify_fd = fd;
+		goto out;
 	}
+	notify_fd = fd;
+	fd = -EBADF;
+out:
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 

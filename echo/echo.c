@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -321,6 +322,7 @@ echo_idle_arm(struct echo *e, bool on)
 {
 	unsigned ms = e->conf.idle_timeout_ms / ECHO_IDLE_SWEEPS;
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	int r;
 
 	if (ms == 0)
 		ms = 1;
@@ -330,7 +332,9 @@ echo_idle_arm(struct echo *e, bool on)
 		its.it_value = its.it_interval;
 	}
 	/* Cannot fail with a valid fd and value: both are ours. */
-	(void)timerfd_settime(e->idle_fd, 0, &its, NULL);
+	r = timerfd_settime(e->idle_fd, 0, &its, NULL);
+	assert(r == 0);
+	(void)r;
 }
 
 static void
