@@ -276,10 +276,12 @@ sandbox_apply(const struct sandbox_conf *conf, struct sandbox_result *res,
 		    logesc_str(dir, sizeof(dir), conf->read_dir, 0),
 		    res->landlock_abi >= 4 ? "; no TCP bind or connect" : "",
 		    res->seccomp ? ", seccomp (no exec, new sockets, bind "
-		    "or connect)" : ", no seccomp in this kernel");
+		    "or connect)" : ", no seccomp in this kernel (or emulator)");
 	else
+		/* qemu-user lacks both, whatever the host kernel has: an
+		 * arm64 image run under emulation lands here. */
 		snprintf(res->detail, sizeof(res->detail), "no Landlock in "
-		    "this kernel%s", res->seccomp ? "; seccomp (no exec, "
+		    "this kernel (or emulator)%s", res->seccomp ? "; seccomp (no exec, "
 		    "new sockets, bind or connect)" : ", no seccomp either");
 	return 0;
 }
