@@ -177,7 +177,13 @@ with open(sys.argv[2], "a", buffering=1) as f:
 	port=$(free_port)
 	NOTIFY_SOCKET=@$name WATCHDOG_USEC=400000 bg "$TOOLS/listen-fds.py" tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
 	wait_for 10 grep -q READY=1 "$NOTIFY_LOG"
-	grep -q '^sandbox: Landlock ABI' "$(LOG)"
+	if [ -n "${VALGRIND:-}" ]; then
+		# valgrind does not know landlock_create_ruleset (444): no scope to test.
+		note "under valgrind: no Landlock, so no abstract-socket scope; notifications still checked"
+		grep -q '^sandbox: no Landlock' "$(LOG)"
+	else
+		grep -q '^sandbox: Landlock ABI' "$(LOG)"
+	fi
 	[ "$(timeout 30 socat -t 20 - tcp4:127.0.0.1:$port <<<hi)" = hi ]
 	wait_for 5 grep -q 'STATUS=0 connections open, 1 total' "$NOTIFY_LOG"
 	wait_for 5 grep -q 'WATCHDOG=1' "$NOTIFY_LOG"
