@@ -219,7 +219,7 @@ PY
 	at=$(wc -l <"$NOTIFY_LOG")
 	wait_for 10 eval '[ "$(tail -n +$((at + 1)) "$NOTIFY_LOG" | grep -c WATCHDOG=1)" -ge 5 ]'
 	server_running
-	! grep -q "exiting" "$(LOG)"
+	! grep -q "exiting" "$(LOG)" || false
 	exec 5>&-
 	exits_with 0 10
 	grep -q "idle for 1.000 s, exiting" "$(LOG)"

@@ -289,7 +289,7 @@ PY
 	# reset if it kept sending after the server had closed (all its echo
 	# delivered by then: the byte counts below say so).
 	[ "$(grep -cE ' prefix (eof|Connection reset by peer)$' stream.out)" -eq 16 ]
-	! grep -q 'still open' "$(LOG)"
+	! grep -q 'still open' "$(LOG)" || false
 	# Per TCP connection: what the server read (bytes in) is what it
 	# echoed (bytes out) is what its client got back.
 	while read -r kind port n _; do
@@ -358,5 +358,5 @@ PY
 	[ "$how" = eof ]
 	grep -q "127\.0\.0\.1:[0-9]* closed, $n bytes in, $n bytes out$" "$(LOG)"
 	grep -q 'all connections closed, exiting' "$(LOG)"
-	! grep -q 'still open' "$(LOG)"
+	! grep -q 'still open' "$(LOG)" || false
 }
