@@ -183,10 +183,12 @@ install: $(BINS)
 	$(INSTALL) -m 644 $(filter docs/%,$(DOCS)) $(DESTDIR)$(DOCDIR)/docs/
 	$(INSTALL) -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
+# What install put, each file named as it goes (tools/deps.sh --remove
+# takes away what the dependency scripts and tests added).
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS)))
-	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -fv $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
+	rm -fv $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS)))
+	rm -rfv $(DESTDIR)$(DOCDIR)
 
 # The OPTIONS and EXIT STATUS text of the man pages, from --help
 # (tools/man-sync.py; tests/06-docs.bats fails when they differ).
