@@ -158,8 +158,9 @@ fi
 # and more: deps-modes.sh runs tools/deps-images.sh first. make
 # bench-httpd compares with lighttpd and nginx (deps-bench.sh).
 "$here/../tests/bench/deps-modes.sh"
-# (deps-bench.sh also stops the two servers' system services: once.)
+# (deps-bench.sh also stops the two servers' system services: once. It
+# checks they are there with command -v: a user's PATH lacks /usr/sbin.)
 if [ -n "$(deps_missing wrk lighttpd nginx-light)" ]; then
-	"$here/../tests/bench/deps-bench.sh"
+	PATH=$PATH:/usr/sbin:/sbin "$here/../tests/bench/deps-bench.sh"
 fi
 echo "$DEPS_NAME: what the tests and benchmarks need is installed"
