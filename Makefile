@@ -76,7 +76,7 @@ MANS = echo/socket-activate-echo.1
 UNIT_BINS = $(UNIT_COMMON_BIN)
 TEST_BINS = $(SANDBOX_PROBE_BIN) $(LEAK_PROBE_BIN) $(SANDBOX_PRELOAD) $(B)/unit/unit.bats
 
-.PHONY: all servers build-all clean check check-asan check-valgrind \
+.PHONY: all servers build-all clean check check-all check-asan check-valgrind \
 	check-debian13 test demo screenshots install uninstall man
 # The servers and what the test suite runs.
 all: build-all
@@ -129,13 +129,21 @@ $(B)/%.o: %.c
 	$(UNIT_SUPPORT_OBJ:.o=.d) $(SANDBOX_PROBE_OBJ:.o=.d) $(LEAK_PROBE_OBJ:.o=.d)
 
 # The test suite: every tests/*.bats file and the unit tests, against this
-# build's binaries. `make check` runs it on the normal build and again
-# under ASan+UBSan (tests/run-all).
+# build's binaries, one after another.
 test: build-all
 	ECHO_BIN=$(abspath $(ECHO_BIN)) HTTPD_BIN=$(abspath $(HTTPD_BIN)) \
 	BUILD_DIR=$(abspath $(B)) tests/run $(if $(TESTS),$(TESTS),tests/*.bats $(B)/unit/unit.bats)
 
+# tests/run-all's passes. make check: the -Werror build and its pass, every
+# feature's tests on the normal build, the slow system files (images, labs,
+# VM) beside the direct ones. make check-all, what CI runs: that pass and
+# every other, the benchmark smoke test, ASan+UBSan, valgrind, the
+# unprivileged user and Debian 13.
 check:
+	$(MAKE) WERROR=1 build-all
+	SUITE_PASSES=normal tests/run-all
+
+check-all:
 	$(MAKE) WERROR=1 build-all
 	$(MAKE) WERROR=1 SANITIZE=1 build-all
 	tests/run-all
@@ -151,7 +159,7 @@ check-valgrind: build-all
 	tests/run-valgrind $(TESTS)
 
 # The non-container tests on Debian 13, in a container of the trixie lab:
-# a clean copy of the tree, its own tools/deps.sh and -Werror build
+# a clean copy of the tree, its own tools/deps.sh --test and -Werror build
 # (tests/lab/debian13.sh; needs root and podman).
 check-debian13:
 	tests/lab/debian13.sh
@@ -183,10 +191,12 @@ install: $(BINS)
 	$(INSTALL) -m 644 $(filter docs/%,$(DOCS)) $(DESTDIR)$(DOCDIR)/docs/
 	$(INSTALL) -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
+# What install put, each file named as it goes (tools/deps.sh --remove
+# takes away what the dependency scripts and tests added).
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS)))
-	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -fv $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
+	rm -fv $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS)))
+	rm -rfv $(DESTDIR)$(DOCDIR)
 
 # The OPTIONS and EXIT STATUS text of the man pages, from --help
 # (tools/man-sync.py; tests/06-docs.bats fails when they differ).

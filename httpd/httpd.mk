@@ -3,19 +3,25 @@
 #   make                     $(B)/socket-activate-httpd, $(B)/unit/test-httpd
 
 # llhttp: the library where the distribution has one (Debian 13, Fedora),
-# else its C sources from Debian 12's node-llhttp, compiled in.
+# else its C sources from Debian 12's node-llhttp, compiled in: installed
+# (/usr/share/llhttp), or unpacked by tools/deps.sh without Node.js.
 ifeq ($(shell $(PKG_CONFIG) --exists libllhttp 2>/dev/null && echo yes),yes)
 LLHTTP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libllhttp)
 LLHTTP_LIBS := $(shell $(PKG_CONFIG) --libs libllhttp)
 LLHTTP_SRC :=
 LLHTTP_OBJ :=
 else
-LLHTTP_DIR ?= /usr/share/llhttp
-LLHTTP_INCLUDE ?= /usr/share/include/llhttp
+LLHTTP_DIR ?= $(firstword $(wildcard /usr/share/llhttp \
+	/var/cache/socket-activate/llhttp/usr/share/llhttp) /usr/share/llhttp)
+LLHTTP_INCLUDE ?= $(LLHTTP_DIR:%/llhttp=%/include/llhttp)
 LLHTTP_CFLAGS := -isystem $(LLHTTP_INCLUDE)
 LLHTTP_LIBS :=
 LLHTTP_SRC := $(LLHTTP_DIR)/api.c $(LLHTTP_DIR)/http.c $(LLHTTP_DIR)/llhttp.c
 LLHTTP_OBJ := $(B)/llhttp/api.o $(B)/llhttp/http.o $(B)/llhttp/llhttp.o
+
+$(LLHTTP_SRC):
+	@echo "llhttp: no $@ (tools/deps.sh installs llhttp or its sources)" >&2
+	@exit 1
 
 # Third-party, generated code: our warning flags (and -Werror) are not for
 # it; optimization and sanitizer flags are.

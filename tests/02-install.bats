@@ -14,3 +14,17 @@ load helpers
 	[ "$status" -eq 0 ]
 	[ -z "$(find "$dest" -type f)" ]
 }
+
+@test "make uninstall names each file it removes, and a second run has nothing to name" {
+	dest=$BATS_TEST_TMPDIR/root
+	make -C "$REPO" -s install DESTDIR="$dest" PREFIX=/usr >/dev/null
+	files=$(cd "$dest" && find . -type f | sed 's|^\.||' | sort)
+	[ "$(wc -l <<<"$files")" -ge 4 ]
+	run make -C "$REPO" -s uninstall DESTDIR="$dest" PREFIX=/usr
+	[ "$status" -eq 0 ]
+	named=$(sed -n "s|^removed '$dest\(.*\)'\$|\1|p" <<<"$output" | sort)
+	diff <(echo "$files") <(echo "$named")
+	run make -C "$REPO" -s uninstall DESTDIR="$dest" PREFIX=/usr
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}

@@ -14,7 +14,7 @@ DIAG=/.well-known/socket-activate
 
 setup_file() {
 	command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1 ||
-		export BROWSER_SKIP="chromium is not installed (tools/deps.sh installs Debian's chromium)"
+		export BROWSER_SKIP="chromium is not installed (tools/deps.sh --test installs Debian's chromium)"
 }
 
 setup() {

@@ -45,7 +45,7 @@ start_and_settle() {
 
 need_slowhttptest() {
 	command -v slowhttptest >/dev/null ||
-		skip "slowhttptest is not installed (tools/deps.sh)"
+		skip "slowhttptest is not installed (tools/deps.sh --test)"
 }
 
 # probe_while PID_OF_ATTACK: a normal client fetches hello.txt every

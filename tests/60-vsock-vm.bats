@@ -12,7 +12,7 @@
 # The serial console of the last run stays in $BUILD_DIR/vm/console.log.
 #
 # Skips (saying why) without qemu, a static busybox or the kernel package:
-# tools/deps.sh installs and fetches them.
+# tools/deps.sh --test installs and fetches them.
 
 load helpers
 # HTTPD_BIN's default lives there.

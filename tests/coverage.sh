@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 cov=$repo/build/coverage
 cd "$repo" || exit 1
-command -v gcovr >/dev/null || { echo "coverage: gcovr is not installed (tools/deps.sh installs it)" >&2; exit 1; }
+command -v gcovr >/dev/null || { echo "coverage: gcovr is not installed (tools/deps.sh --test installs it)" >&2; exit 1; }
 
 status=0
 if [ "${1:-}" = report ]; then

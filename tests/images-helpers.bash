@@ -33,7 +33,7 @@ images_can_run() {
 	fi
 	for t in podman systemd-socket-activate socat curl python3 "$@"; do
 		if ! command -v "$t" >/dev/null 2>&1; then
-			IMAGES_SKIP="$t is not installed (tools/deps.sh installs what these tests need)"
+			IMAGES_SKIP="$t is not installed (tools/deps.sh --test installs what these tests need)"
 			return 1
 		fi
 	done

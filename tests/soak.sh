@@ -25,7 +25,7 @@ for t in "$ECHO_BIN" "$HTTPD_BIN" "$ECHO_LOAD"; do
 	[ -x "$t" ] || { echo "soak: $t is missing (make, make build/bench/echo-load)"; exit 2; }
 done
 for t in systemd-socket-activate wrk curl python3 ss; do
-	command -v "$t" >/dev/null || { echo "soak: $t is not installed (tools/deps.sh)"; exit 2; }
+	command -v "$t" >/dev/null || { echo "soak: $t is not installed (tools/deps.sh --test)"; exit 2; }
 done
 
 # Under ASan, freed memory sits in its quarantine (up to 256 MiB), so RSS

@@ -58,6 +58,9 @@ a browser: the page shows your address as the server saw it, live. Or:
   curl http://127.0.0.1:$http_port/.well-known/socket-activate
   curl http://127.0.0.1:$http_port/.well-known/socket-activate?format=json
 TXT
+	# tools/deps.sh leaves curl out (a browser does as well).
+	command -v curl >/dev/null 2>&1 ||
+		echo "  (curl is not installed here: apt-get install curl)"
 fi
 cat <<TXT
 

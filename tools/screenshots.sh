@@ -24,7 +24,7 @@ image=${IMAGE_REPO:-localhost}/socket-activate-httpd-demo:latest
 width=${SCREENSHOT_WIDTH:-960}
 case $what in host|container|all) ;; *) echo "screenshots: host, container or all, not $what" >&2; exit 2 ;; esac
 if ! command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then
-	echo "screenshots: ${CHROMIUM:-chromium} is not installed (tools/deps.sh installs Debian's chromium)" >&2
+	echo "screenshots: ${CHROMIUM:-chromium} is not installed (tools/deps.sh --test installs Debian's chromium)" >&2
 	exit 1
 fi
 mkdir -p "$out"
@@ -88,7 +88,7 @@ if [ "$what" != container ]; then
 fi
 if [ "$what" != host ]; then
 	if ! command -v podman >/dev/null 2>&1; then
-		echo "screenshots: podman is not installed: no container screenshots (tools/deps.sh installs it)" >&2
+		echo "screenshots: podman is not installed: no container screenshots (tools/deps.sh --test installs it)" >&2
 		[ "$what" = all ] && exit 0
 		exit 1
 	fi

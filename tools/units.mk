@@ -98,11 +98,15 @@ endif
 	@echo "installed $(words $(_units_install) $(_units_quadlets)) files for the $(UNITS) manager (Quadlet: $(QUADLET));"
 	@echo "next: $(_units_manager) daemon-reload && $(_units_manager) start echo.socket"
 
+# Every file install-units may have put there, either flavour, each named
+# as it goes. Stop what runs first (systemctl [--user] stop echo.socket
+# echo.service ...): a removed unit's processes stay until then.
 uninstall-units:
 	@$(_units_check)
-	rm -f $(addprefix $(DESTDIR)$(_units_dir)/,$(_units_files))
-	rm -f $(addprefix $(DESTDIR)$(_units_qdir)/,$(_units_containers))
-	rm -f $(addprefix $(DESTDIR)$(_units_mandir)/man1/,$(notdir $(UNITS_MANS)))
+	rm -fv $(addprefix $(DESTDIR)$(_units_dir)/,$(_units_files))
+	rm -fv $(addprefix $(DESTDIR)$(_units_qdir)/,$(_units_containers))
+	rm -fv $(addprefix $(DESTDIR)$(_units_mandir)/man1/,$(notdir $(UNITS_MANS)))
+	@echo "next: $(_units_manager) daemon-reload"
 
 check-lab:
 	$(_units_top)/tests/run $(sort $(wildcard $(_units_top)/tests/5[0-9]-*.bats))

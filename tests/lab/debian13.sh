@@ -3,7 +3,7 @@
 # (trixie: gcc 14, libllhttp via pkg-config, curl 8, Python 3.13), the way a
 # new user there runs them: a clean copy of this tree (tracked and
 # untracked files, never the host's build/), the distribution's own
-# tools/deps.sh, `make WERROR=1`, then tests/run on the files below. The
+# tools/deps.sh --test, `make WERROR=1`, then tests/run on the files below. The
 # README promises "Debian 12 or newer"; this keeps the promise tested.
 #
 # Runs in a container of the trixie lab image (tests/lab/lab.sh image
@@ -36,13 +36,13 @@ skipped() {
 	exit 77
 }
 [ "$(id -u)" -eq 0 ] || skipped "needs root (a privileged podman container)"
-command -v "$PODMAN" >/dev/null || skipped "podman is not installed (tools/deps.sh)"
+command -v "$PODMAN" >/dev/null || skipped "podman is not installed (tools/deps.sh --test)"
 if [ -z "${CONTAINERS_CONF:-}" ]; then
 	CONTAINERS_CONF=$("$LAB_SH" host-conf)
 	export CONTAINERS_CONF
 fi
 if ! "$LAB_SH" cached trixie && ! command -v debootstrap >/dev/null; then
-	skipped "no trixie lab image and no debootstrap to build one (tools/deps.sh)"
+	skipped "no trixie lab image and no debootstrap to build one (tools/deps.sh --test)"
 fi
 
 mkdir -p "$OUT"
@@ -99,13 +99,13 @@ fi | in_lab tar -x -C /src || { say "copying the tree failed"; exit 1; }
 phase "start and copy"
 
 say "$(in_lab sh -c '. /etc/os-release; echo "$PRETTY_NAME"')"
-say "tools/deps.sh (log: $log)"
-if ! in_lab tools/deps.sh >>"$log" 2>&1; then
+say "tools/deps.sh --test (log: $log)"
+if ! in_lab tools/deps.sh --test >>"$log" 2>&1; then
 	tail -20 "$log"
-	say "tools/deps.sh failed"
+	say "tools/deps.sh --test failed"
 	exit 1
 fi
-phase "tools/deps.sh"
+phase "tools/deps.sh --test"
 say "$(in_lab sh -c 'echo "gcc $(gcc -dumpfullversion), $(curl --version | head -1 | cut -d" " -f1-2), Python $(python3 -c "import platform; print(platform.python_version())"), llhttp $(pkg-config --modversion libllhttp 2>/dev/null || echo "(sources)"), libevent $(pkg-config --modversion libevent), systemd $(systemd-socket-activate --version | head -1 | cut -d" " -f2), valgrind $(valgrind --version | cut -d- -f2)"')"
 
 say "make WERROR=1 build-all"

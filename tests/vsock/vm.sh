@@ -11,7 +11,7 @@
 #   vm.sh has-kernel       exit 0 if the cache holds the kernel package
 #                          linux-image-amd64 depends on (any kernel
 #                          package when apt's lists are gone); no root
-#   vm.sh fetch-kernel     as root (tools/deps.sh): apt-get download that
+#   vm.sh fetch-kernel     as root (tools/deps.sh --test): apt-get download that
 #                          package into $VSOCK_KERNEL_CACHE; nothing if it
 #                          is there
 #   vm.sh missing          print why the VM cannot run here and exit 1, or
@@ -113,23 +113,23 @@ cmd_missing() {
 	fi
 	for t in qemu-system-x86_64:qemu-system-x86 cpio:cpio dpkg-deb:dpkg; do
 		if ! command -v "${t%%:*}" >/dev/null; then
-			echo "no ${t%%:*} (package ${t#*:}): run tools/deps.sh"
+			echo "no ${t%%:*} (package ${t#*:}): run tools/deps.sh --test"
 			return 1
 		fi
 	done
 	if ! busybox_is_static; then
-		echo "no static busybox (package busybox-static): run tools/deps.sh"
+		echo "no static busybox (package busybox-static): run tools/deps.sh --test"
 		return 1
 	fi
 	for t in socat systemd-socket-activate; do
 		if ! command -v "$t" >/dev/null; then
-			echo "no $t: run tools/deps.sh"
+			echo "no $t: run tools/deps.sh --test"
 			return 1
 		fi
 	done
 	deb=$(kernel_deb)
 	if [ -z "$deb" ] || ! [ -r "$deb" ]; then
-		echo "no kernel package in $KERNEL_CACHE (tools/deps.sh fetches the one linux-image-amd64 depends on with apt-get download; or set VSOCK_KERNEL_DEB)"
+		echo "no kernel package in $KERNEL_CACHE (tools/deps.sh --test fetches the one linux-image-amd64 depends on with apt-get download; or set VSOCK_KERNEL_DEB)"
 		return 1
 	fi
 	return 0
