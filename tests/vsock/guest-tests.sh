@@ -118,7 +118,7 @@ header() {
 # reported anything.
 server_log_clean() {
 	[ -f server.log ] || return 0
-	if ! grep -Eq '^sandbox: Landlock ABI [0-9]+ .*, seccomp \(no exec, connect or new sockets\)$' server.log; then
+	if ! grep -Eq '^sandbox: Landlock ABI [0-9]+ .*, seccomp \(no exec, new sockets, bind or connect\)$' server.log; then
 		echo "the server did not confine itself with Landlock and seccomp"
 		return 1
 	fi
@@ -344,8 +344,8 @@ sandbox() {
 	make_site
 	bg "$ECHO" --listen "vsock::3008"
 	bg "$HTTPD" --root www --listen "vsock::8085"
-	expect_log '^sandbox: Landlock ABI [0-9]+ \(filesystem: none(; no TCP bind or connect)?\), seccomp \(no exec, connect or new sockets\)$'
-	expect_log '^sandbox: Landlock ABI [0-9]+ \(filesystem: read-only beneath www(; no TCP bind or connect)?\), seccomp \(no exec, connect or new sockets\)$'
+	expect_log '^sandbox: Landlock ABI [0-9]+ \(filesystem: none(; no TCP bind or connect)?\), seccomp \(no exec, new sockets, bind or connect\)$'
+	expect_log '^sandbox: Landlock ABI [0-9]+ \(filesystem: read-only beneath www(; no TCP bind or connect)?\), seccomp \(no exec, new sockets, bind or connect\)$'
 	grep '^sandbox: ' server.log
 }
 
