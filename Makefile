@@ -49,7 +49,8 @@ override LDLIBS += $(DEPS_LIBS)
 
 COMMON_SRC = common/log.c common/addr.c common/activate.c common/notify.c \
 	common/server.c common/accept.c common/conn.c common/cli.c \
-	common/ratelimit.c common/sandbox.c common/logesc.c common/fdstore.c
+	common/ratelimit.c common/sandbox.c common/logesc.c common/fdstore.c \
+	common/keep.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 
 ECHO_SRC = echo/main.c echo/echo.c

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Connections kept across a restart: the runtime's side of systemd's fd
+ * store (the names and messages are fdstore.c's). At a stop, modules hand
+ * connections over (conn_keep()) while there is room in the store; at the
+ * next start, server_keep_restore() turns what the last instance kept
+ * into connections again, before READY=1, and empties the store of them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server-private.h"
+
+void
+server_keep_init(struct server *srv)
+{
+	srv->store_max = fdstore_max();
+	if (srv->store_max > 0)
+		log_info("fd store: room for %u fds (FDSTORE=%u): open "
+		    "connections are handed over at a stop and served by the "
+		    "next instance", srv->store_max, srv->store_max);
+}
+
+bool
+server_can_keep(struct server *srv)
+{
+	return srv->stopping && srv->store_used < srv->store_max;
+}
+
+int
+conn_keep(struct conn *c, const void *data, size_t len)
+{
+	struct server *srv = c->srv;
+	char name[FDSTORE_NAME_MAX + 1], pt[PEER_TEXT_MAX];
+	unsigned need = fdstore_fds_for(len);
+	int r;
+
+	if (!srv->stopping || c->lingering || srv->store_max == 0)
+		return -EINVAL;
+	if (srv->store_max - srv->store_used < need) {
+		if (!srv->store_full_warned)
+			log_warning("fd store full (FDSTORE=%u, %u connections "
+			    "handed over): finishing the others here",
+			    srv->store_max, srv->conns_kept);
+		srv->store_full_warned = true;
+		return -ENOSPC;
+	}
+	fdstore_name(name, srv->store_id++, c->sock->name);
+	r = fdstore_put(name, c->fd, data, len);
+	if (r < 0) {
+		log_warning("%s (fd %d): %s: cannot hand the connection to the "
+		    "fd store: %s; finishing it here", c->sock->name, c->fd,
+		    peer_text(&c->peer, pt), strerror(-r));
+		return r;
+	}
+	srv->store_used += need;
+	srv->conns_kept++;
+	log_info("%s (fd %d): %s: handed to the fd store as \"%s\", %zu "
+	    "bytes in flight", c->sock->name, c->fd, peer_text(&c->peer, pt),
+	    name, len);
+	/* No FIN: the store holds the connection now. */
+	conn_free(c);
+	server_conn_gone(srv);
+	return 0;
+}
+
+/* Entry e of the last instance: a connection again, or closed with why. */
+static void
+server_keep_restore_one(struct server *srv, struct fdstore_entry *e,
+    struct sock *s)
+{
+	const struct server_module *m = srv->module;
+	union addr_any a;
+	socklen_t alen = sizeof(a);
+	char err[512], pt[PEER_TEXT_MAX], *data = NULL;
+	struct conn *c;
+	size_t len = 0;
+	int fd, r;
+
+	if (e->fd < 0) {
+		log_warning("fd store entry \"%s\": bytes in flight without "
+		    "their connection (it ended while stored): dropped",
+		    e->name);
+		return;
+	}
+	if (fdstore_check_conn(e->fd, err, sizeof(err)) < 0 ||
+	    activate_describe(e->fd, e->listener, srv->types, s, err,
+	    sizeof(err)) < 0) {
+		log_warning("fd store entry \"%s\" (fd %d): %s: closing it",
+		    e->name, e->fd, err);
+		return;
+	}
+	r = fdstore_read(e, FDSTORE_DATA_MAX, &data, &len);
+	if (r == 0 && len > 0 && !m->conn_restore)
+		r = -ENOTSUP;
+	if (r < 0) {
+		/* Going on without them would cut bytes out of the
+		 * middle of what the peer gets back. */
+		log_warning("fd store entry \"%s\" (fd %d): its bytes in "
+		    "flight cannot be read back: %s: closing the connection",
+		    e->name, e->fd, strerror(-r));
+		return;
+	}
+	s->activated = true;
+	s->kept = true;
+	fd = e->fd;
+	e->fd = -EBADF;
+	if (getpeername(fd, &a.sa, &alen) < 0)
+		alen = 0;
+	c = conn_new(srv, s, fd, &a, alen);
+	if (!c) {
+		free(data);
+		return;
+	}
+	log_info("%s (fd %d): %s: connection kept across the restart (fd "
+	    "store entry \"%s\"), %zu bytes in flight", s->name, c->fd,
+	    peer_text(&c->peer, pt), e->name, len);
+	if (m->conn_restore)
+		(void)m->conn_restore(c, data, len);
+	else
+		free(data);
+}
+
+void
+server_keep_restore(struct server *srv)
+{
+	struct fdstore_taken *t = &srv->kept;
+	size_t i;
+
+	if (t->n == 0)
+		return;
+	/* conn->sock of each connection: its own, as for Accept=yes. */
+	srv->kept_socks = calloc(t->n, sizeof(*srv->kept_socks));
+	if (!srv->kept_socks)
+		log_error("out of memory: closing the %zu connections kept "
+		    "across the restart", t->n);
+	for (i = 0; i < t->n; i++) {
+		struct fdstore_entry *e = &t->v[i];
+
+		/* Our own names never repeat one still in the store. */
+		if (e->id >= srv->store_id)
+			srv->store_id = e->id + 1;
+		if (srv->kept_socks)
+			server_keep_restore_one(srv, e, &srv->kept_socks[i]);
+		/* Ours now, or closed: either way not the store's. */
+		if (fdstore_remove(e->name) < 0)
+			log_warning("fd store entry \"%s\": cannot remove it "
+			    "from the store; the service manager keeps the "
+			    "connection open until the unit stops", e->name);
+	}
+	srv->nkept_socks = t->n;
+	/* What was not served is closed here. */
+	fdstore_taken_free(t);
+}
+
+void
+server_keep_free(struct server *srv)
+{
+	fdstore_taken_free(&srv->kept);
+	free(srv->kept_socks);
+	srv->kept_socks = NULL;
+	srv->nkept_socks = 0;
+}
