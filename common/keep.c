@@ -15,10 +15,27 @@
 #include "log.h"
 #include "server-private.h"
 
+/*
+ * podman's --sdnotify=container relay (conmon's socket in the container,
+ * since podman 3.2): it passes READY=1, STATUS= and a few other lines on,
+ * drops FDSTORE=1 and reads no fds (conmon src/conn_sock.c; measured
+ * with podman 5.4, conmon 2.1.12). A connection sent there is lost.
+ */
+#define KEEP_PODMAN_RELAY "/run/notify/notify.sock"
+
 void
 server_keep_init(struct server *srv)
 {
+	const char *ns = getenv("NOTIFY_SOCKET");
+
 	srv->store_max = fdstore_max();
+	if (srv->store_max > 0 && ns && strcmp(ns, KEEP_PODMAN_RELAY) == 0) {
+		log_warning("fd store: FDSTORE=%u, but NOTIFY_SOCKET is "
+		    "podman's relay (--sdnotify=container), which drops "
+		    "stored fds: connections end at a stop instead, ignoring",
+		    srv->store_max);
+		srv->store_max = 0;
+	}
 	if (srv->store_max > 0)
 		log_info("fd store: room for %u fds (FDSTORE=%u): open "
 		    "connections are handed over at a stop and served by the "
@@ -41,6 +58,11 @@ conn_keep(struct conn *c, const void *data, size_t len)
 
 	if (!srv->stopping || c->lingering || srv->store_max == 0)
 		return -EINVAL;
+	/* A connection systemd passed itself (Accept=yes) is the unit's,
+	 * passed again with the next instance: a stored copy would make it
+	 * two. */
+	if (!c->sock->listening && !c->sock->kept)
+		return -ENOTSUP;
 	if (srv->store_max - srv->store_used < need) {
 		if (!srv->store_full_warned)
 			log_warning("fd store full (FDSTORE=%u, %u connections "
