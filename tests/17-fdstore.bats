@@ -170,7 +170,7 @@ same_sha() {
 	client_done
 	has_lines "first: 200 33554432 sha256 $want" 'second: 200 13'
 	# Handed over only after the whole response went out.
-	run grep -E 'SIGTERM|handed to the fd store as|kept across' "$(LOG)"
+	run grep -E 'SIGTERM received|handed to the fd store as|connection kept across the restart' "$(LOG)"
 	echo "$output"
 	[[ ${lines[0]} == "SIGTERM received: no new connections, finishing 1 open ones" ]]
 	[[ ${lines[1]} == *'handed to the fd store as "sa-conn-0-web", 0 bytes in flight' ]]

@@ -3,6 +3,7 @@
 
   keep-client.py echo ADDRESS --ready FILE --go FILE [--bytes N] [--hold]
   keep-client.py http ADDRESS --ready FILE --go FILE [--path P] [--slow P]
+  keep-client.py many ADDRESS --ready FILE --go FILE [--count N]
   keep-client.py probe ADDRESS --until FILE [--http PATH]
 
 ADDRESS is tcp:HOST:PORT, unix:PATH or seqpacket:PATH. The test restarts
@@ -32,6 +33,10 @@ http: GET --path (default /), reads the response, creates --ready, waits
   break before --ready, and the line break after --go: part of a request
   is in flight at the stop.
   Prints "first: STATUS LENGTH sha256 H" and "second: STATUS LENGTH".
+
+many: opens --count connections, each echoes a line, creates --ready,
+  waits for --go, then each sends another line and must get it back.
+  Prints "kept K of N".
 
 probe: until --until exists, a new connection every 20 ms, one request
   (a line for echo, GET PATH with --http), its answer, close.
@@ -272,6 +277,47 @@ def http(a):
     return 0
 
 
+def many(a):
+    dl = Deadline(a.timeout)
+    conns = []
+    for i in range(a.count):
+        s, _ = connect(a.address)
+        s.sendall(f"first {i}\n".encode())
+        conns.append(s)
+    for i, s in enumerate(conns):
+        want = f"first {i}\n".encode()
+        got = b""
+        while len(got) < len(want):
+            dl.check("for the first echoes")
+            r = s.recv(64)
+            if not r:
+                fail(f"connection {i} ended before the restart")
+            got += r
+        if got != want:
+            fail(f"connection {i}: {got!r}")
+    touch(a.ready)
+    while not os.path.exists(a.go):
+        dl.check("for --go")
+        time.sleep(0.02)
+    kept = 0
+    for i, s in enumerate(conns):
+        want = f"second {i}\n".encode()
+        got = b""
+        try:
+            s.sendall(want)
+            while len(got) < len(want):
+                dl.check("for the second echoes")
+                r = s.recv(64)
+                if not r:
+                    break
+                got += r
+        except OSError:
+            pass
+        kept += got == want
+    print(f"kept {kept} of {len(conns)}")
+    return 0 if kept == len(conns) else 1
+
+
 def probe(a):
     n = failed = 0
     longest = 0.0
@@ -301,7 +347,7 @@ def probe(a):
 
 def main():
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("mode", choices=("echo", "http", "probe"))
+    p.add_argument("mode", choices=("echo", "http", "many", "probe"))
     p.add_argument("address")
     p.add_argument("--ready")
     p.add_argument("--go")
@@ -314,9 +360,10 @@ def main():
     p.add_argument("--partial", action="store_true")
     p.add_argument("--http")
     p.add_argument("--host", default="localhost")
+    p.add_argument("--count", type=int, default=100)
     p.add_argument("--timeout", type=float, default=120)
     a = p.parse_args()
-    sys.exit({"echo": echo, "http": http, "probe": probe}[a.mode](a))
+    sys.exit({"echo": echo, "http": http, "many": many, "probe": probe}[a.mode](a))
 
 
 main()
