@@ -262,3 +262,22 @@ same_sha() {
 	server_fds "$pid"
 	! server_fds "$pid" | grep -e memfd -e fifo
 }
+
+@test "behind podman's relay (NOTIFY_SOCKET=/run/notify/notify.sock) \$FDSTORE is ignored with a warning: connections end as before" {
+	local port line
+	port=$(free_port)
+	NOTIFY_SOCKET=/run/notify/notify.sock FDSTORE=16 bg "$ECHO_BIN" --listen "127.0.0.1:$port"
+	wait_for 10 grep -q '^sandbox: ' "$(LOG)"
+	grep -qx 'socket-activate-echo: warning: fd store: FDSTORE=16, but NOTIFY_SOCKET is podman'"'"'s relay (--sdnotify=container), which drops stored fds: connections end at a stop instead, ignoring' "$(LOG)"
+	exec 5<>"/dev/tcp/127.0.0.1/$port"
+	printf 'before\n' >&5
+	read -r -t 10 line <&5
+	[ "$line" = before ]
+	kill -TERM "$BG_PID"
+	run timeout 10 cat <&5
+	exec 5<&-
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	exits_with 0 10
+	! grep -q 'handed to the fd store' "$(LOG)"
+}
