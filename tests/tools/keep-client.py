@@ -18,11 +18,11 @@ echo: sends N bytes (default 32M) of random data and reads the echo as it
   server takes no more (its socket buffers full, and bytes it read and
   could not echo yet held), then creates --ready and waits like that. Then
   it sends the rest, ends its sending side and reads until the server's
-  end. On seqpacket the bytes go in records of 1 to 65000 bytes, and each
-  record must come back whole and in order.
+  end. On seqpacket the bytes go in records of 1 to 65000 bytes (4096
+  while trickling), and each record must come back whole and in order.
   Prints "sent N sha256 H", "received N sha256 H", for seqpacket "records
   sent N received N, all whole", and "longest wait for an echo: T ms"
-  (while --go was awaited).
+  (with bytes sent and not back, while --go was awaited).
 
 http: GET --path (default /), reads the response, creates --ready, waits
   for --go, then sends GET --path again on the same connection. With
@@ -93,17 +93,9 @@ def echo(a):
     s.setblocking(False)
     dl = Deadline(a.timeout)
     data = os.urandom(a.bytes)
-    if seq:
-        rnd = os.urandom(4 * (a.bytes // 1000 + 1))
-        records, off, i = [], 0, 0
-        while off < len(data):
-            n = 1 + int.from_bytes(rnd[i:i + 4], "little") % 65000
-            records.append(data[off:off + n])
-            off += n
-            i += 4
-        out = records
-    else:
-        out = None
+    # Seqpacket records as sent (sizes drawn at send time: small ones
+    # while trickling, so the data lasts through the restart).
+    records = []
     sent = nrec_sent = nrec_got = received = 0
     got = hashlib.sha256()
     phase, shut = "run", False
@@ -140,8 +132,11 @@ def echo(a):
             if mask & selectors.EVENT_WRITE and write_ok:
                 try:
                     if seq:
-                        rec = records[nrec_sent]
+                        top = 4096 if phase == "trickle" else 65000
+                        n = 1 + int.from_bytes(os.urandom(4), "little") % top
+                        rec = data[sent:sent + n]
                         s.send(rec)
+                        records.append(rec)
                         nrec_sent += 1
                         sent += len(rec)
                     else:
@@ -177,6 +172,9 @@ def echo(a):
                 got.update(r)
         if phase == "done":
             break
+        # Waiting counts only while bytes are out and not back.
+        if received >= sent and last_recv is not None:
+            last_recv = now
         if phase == "hold":
             if progress:
                 stalled_at = None
