@@ -212,7 +212,7 @@ fdstore_take(struct fdstore_taken *t, int fd, const char *name, char *err,
 		e = &t->v[t->n++];
 		memset(e, 0, sizeof(*e));
 		snprintf(e->name, sizeof(e->name), "%s", name);
-		e->listener = e->name + (listener - name);
+		e->listener = (size_t)(listener - name);
 		e->id = id;
 		e->fd = e->data_fd = -EBADF;
 	}

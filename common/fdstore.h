@@ -83,7 +83,8 @@ fdstore_fds_for(size_t len)
 /* The next instance's side: one entry, as found among LISTEN_FDS. */
 struct fdstore_entry {
 	char name[FDSTORE_NAME_MAX + 1];
-	const char *listener;	/* in name */
+	size_t listener;	/* the listener's name: name + listener (an
+				 * offset: the array of entries moves) */
 	unsigned long id;
 	int fd;			/* the connection, or -EBADF */
 	int data_fd;		/* its bytes in flight, or -EBADF */

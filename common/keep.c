@@ -110,7 +110,7 @@ server_keep_restore_one(struct server *srv, struct fdstore_entry *e,
 		return;
 	}
 	if (fdstore_check_conn(e->fd, err, sizeof(err)) < 0 ||
-	    activate_describe(e->fd, e->listener, srv->types, s, err,
+	    activate_describe(e->fd, e->name + e->listener, srv->types, s, err,
 	    sizeof(err)) < 0) {
 		log_warning("fd store entry \"%s\" (fd %d): %s: closing it",
 		    e->name, e->fd, err);
