@@ -29,7 +29,12 @@ server_keep_init(struct server *srv)
 	const char *ns = getenv("NOTIFY_SOCKET");
 
 	srv->store_max = fdstore_max();
-	if (srv->store_max > 0 && ns && strcmp(ns, KEEP_PODMAN_RELAY) == 0) {
+	if (srv->store_max > 0 && !ns) {
+		log_warning("fd store: FDSTORE=%u, but no NOTIFY_SOCKET to "
+		    "send connections to, ignoring", srv->store_max);
+		srv->store_max = 0;
+	}
+	if (srv->store_max > 0 && strcmp(ns, KEEP_PODMAN_RELAY) == 0) {
 		log_warning("fd store: FDSTORE=%u, but NOTIFY_SOCKET is "
 		    "podman's relay (--sdnotify=container), which drops "
 		    "stored fds: connections end at a stop instead, ignoring",

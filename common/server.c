@@ -370,8 +370,8 @@ server_open(const struct server_conf *conf, unsigned types,
 		return NULL;
 	}
 	if (n == 0 && kept.n > 0) {
-		log_error("%zu connections kept in the fd store, but no "
-		    "socket: closing them", kept.n);
+		log_error("%zu fd store entries, but no socket to serve: "
+		    "closing them", kept.n);
 		fdstore_taken_free(&kept);
 	}
 	if (n == 0) {

@@ -281,3 +281,12 @@ same_sha() {
 	exits_with 0 10
 	! grep -q 'handed to the fd store' "$(LOG)"
 }
+
+@test "\$FDSTORE without NOTIFY_SOCKET is ignored with a warning" {
+	local port
+	port=$(free_port)
+	FDSTORE=16 bg "$ECHO_BIN" --listen "127.0.0.1:$port"
+	wait_for 10 grep -q '^sandbox: ' "$(LOG)"
+	grep -qx 'socket-activate-echo: warning: fd store: FDSTORE=16, but no NOTIFY_SOCKET to send connections to, ignoring' "$(LOG)"
+	! grep -q 'room for' "$(LOG)"
+}

@@ -88,7 +88,7 @@ fd_dropin() {
 # byte for byte; HOLD=--hold: with bytes the server read and could not echo
 # yet. The store is empty afterwards.
 t_fd_echo() {
-	local hold=${1:-} kind pid1 pid2 ms n
+	local hold=${1:-} kind pid1 pid2 ms n stored
 	U 'systemctl --user start echo-fdstore.socket'
 	for kind in tcp:127.0.0.1:3100 "unix:$(lab_sock echo-fdstore.sock)" \
 		"seqpacket:$(lab_sock echo-fdstore-seq.sock)"; do
@@ -96,7 +96,11 @@ t_fd_echo() {
 		pid1=$(mainpid echo-fdstore.service)
 		ms=$(restart echo-fdstore.service)
 		pid2=$(mainpid echo-fdstore.service)
+		# The new instance took the entry out of the store, though the
+		# connection is still open: the next restart stores it anew.
+		stored=$(U 'systemctl --user show -P NFileDescriptorStore echo-fdstore.service')
 		client_done
+		[ "$stored" = 0 ]
 		same_sha
 		[ "$pid1" != "$pid2" ] && [ "$pid2" -gt 0 ]
 		[[ $kind != seqpacket:* ]] || grep -q '^records sent \([0-9]*\) received \1, all whole$' <<<"$output"
@@ -112,8 +116,6 @@ t_fd_echo() {
 			grep -q "kept across the restart (fd store entry \"sa-conn-[0-9]*-echo-fdstore\"), $n bytes in flight$" <<<"$output"
 		done
 	fi
-	# The new instance took every entry out of the store.
-	[ "$(U 'systemctl --user show -P NFileDescriptorStore echo-fdstore.service')" = 0 ]
 }
 
 # httpd-fdstore: an idle keep-alive connection is answered by the new
@@ -159,22 +161,27 @@ except OSError as e:
 # echo-fdstore-podman: a containerised server keeps its connections, with
 # the service manager's notification socket bind-mounted.
 t_fd_podman() {
-	local kind pid1 pid2 ms
+	local kind pid1 pid2 ms store_empty
 	U 'systemctl --user start echo-fdstore-podman.socket'
 	for kind in tcp:127.0.0.1:3101 "unix:$(lab_sock echo-fdstore-podman.sock)"; do
 		client echo "$kind" --bytes 8M
 		pid1=$(U 'podman inspect -f "{{.State.Pid}}" echo-fdstore-podman')
 		ms=$(restart echo-fdstore-podman.service)
 		pid2=$(U 'podman inspect -f "{{.State.Pid}}" echo-fdstore-podman')
+		# podman says READY=1 when the container starts, maybe before
+		# the server took its connections back: wait for the store.
+		store_empty=0
+		wait_for 60 eval "[ \"\$(U 'systemctl --user show -P NFileDescriptorStore echo-fdstore-podman.service')\" = 0 ]" &&
+			store_empty=1
 		client_done
 		same_sha
+		[ "$store_empty" = 1 ]
 		[ "$pid1" != "$pid2" ]
 		note "container, ${kind%%:*}: systemctl restart took $ms ms; $(grep '^longest' <<<"$output")"
 	done
 	run ujournal echo-fdstore-podman.service
 	[ "$(grep -Ec 'handed to the fd store as "sa-conn-[0-9]+-echo-fdstore-podman"' <<<"$output")" -eq 2 ]
 	[ "$(grep -Ec 'connection kept across the restart' <<<"$output")" -eq 2 ]
-	[ "$(U 'systemctl --user show -P NFileDescriptorStore echo-fdstore-podman.service')" = 0 ]
 }
 
 # echo.container/echo.service (Notify=true, --sdnotify=container) with a
