@@ -108,8 +108,16 @@ except OSError as e:
 	[ "$st" -eq 0 ]
 	grep -qx 'kept 200 of 200' "$BATS_TEST_TMPDIR/many.out"
 	grep -q '^probes [0-9]* failed 0 ' "$BATS_TEST_TMPDIR/probe.out"
+	# Not serving: from the old instance's SIGTERM to the new one's
+	# READY=1, by the journal's clock.
+	local gap
+	gap=$(U 'jr -o short-monotonic -u echo-fdstore.service' | awk '
+		{ match($0, /[0-9]+\.[0-9]+\]/); t = substr($0, RSTART, RLENGTH - 1) }
+		/SIGTERM received/ { t0 = t }
+		/Started echo-fdstore.service/ && t0 { printf "%d", (t - t0) * 1000; exit }')
 	run ujournal echo-fdstore.service
 	[ "$(grep -c 'handed to the fd store as' <<<"$output")" -eq 201 ]
 	note "systemctl restart: $ms ms; 201 connections handed over and kept (200 idle, $(grep -c 'kept across the restart' <<<"$output") taken back); busy connection: $(sed -n 's/^received \([0-9]*\) .*/\1/p' <<<"$bulk") bytes back of $(sed -n 's/^sent \([0-9]*\) .*/\1/p' <<<"$bulk"), same sha256, $(grep '^longest' <<<"$bulk")"
 	note "new connections during the restart: $(cat "$BATS_TEST_TMPDIR/probe.out") (each: connect, one line echoed)"
+	note "not serving (journal: SIGTERM received to the new instance's Started): ${gap:-?} ms"
 }
