@@ -126,3 +126,14 @@ except OSError as e:
 	note "new connections during the restart: $(cat "$BATS_TEST_TMPDIR/probe.out") (each: connect, one line echoed)"
 	note "the journal, from SIGTERM: $gaps"
 }
+
+@test "docs: the commands of docs/fd-store.md run as written, as the lab user" {
+	# tests/08-doc-commands.bats checks the file; its blocks need a
+	# systemd user manager and the installed servers, which the lab has.
+	run "$REPO/tests/tools/doc-run.py" --only-tag lab --lab-cwd /src \
+		--lab-exec "$LAB_SH user $LAB" "$REPO/docs/fd-store.md"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"lab: needs a user with a systemd user manager"* ]]
+	[ "$(grep -c '^ok ' <<<"$output")" -eq "$(grep -c '^```sh lab' "$REPO/docs/fd-store.md")" ]
+}
