@@ -14,9 +14,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <systemd/sd-daemon.h>
-
 #include "fdstore.h"
+#include "notify.h"
 
 unsigned
 fdstore_max(void)
@@ -124,22 +123,19 @@ fdstore_put(const char *name, int fd, const void *data, size_t len)
 {
 	char msg[sizeof("FDSTORE=1\nFDNAME=") + FDSTORE_NAME_MAX];
 	int fds[2] = { fd, -EBADF };
-	unsigned n = 1;
-	int r;
+	int r = 0;
 
 	assert(fd >= 0);
-	if (!getenv("NOTIFY_SOCKET"))
-		return -ENOTCONN;
-	if (len > 0) {
-		fds[1] = fdstore_memfd(data, len);
-		if (fds[1] < 0)
-			return fds[1];
-		n = 2;
-	}
-	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
-	r = sd_pid_notify_with_fds(0, 0, msg, fds, n);
-	if (r == 0)
+	if (!notify_enabled())
 		r = -ENOTCONN;
+	else if (len > 0)
+		r = fds[1] = fdstore_memfd(data, len);
+	if (r >= 0) {
+		/* The name as the unit and the next instance spell it, never
+		 * the escaped form the logs show. */
+		snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+		r = notify_with_fds(msg, fds, fds[1] >= 0 ? 2 : 1);
+	}
 	/* The message holds its own reference to the memfd. */
 	if (fds[1] >= 0)
 		close(fds[1]);
@@ -149,12 +145,10 @@ fdstore_put(const char *name, int fd, const void *data, size_t len)
 int
 fdstore_remove(const char *name)
 {
-	int r;
+	char msg[sizeof("FDSTOREREMOVE=1\nFDNAME=") + FDSTORE_NAME_MAX];
 
-	r = sd_notifyf(0, "FDSTOREREMOVE=1\nFDNAME=%s", name);
-	if (r == 0)
-		return -ENOTCONN;
-	return r < 0 ? r : 0;
+	snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", name);
+	return notify_with_fds(msg, NULL, 0);
 }
 
 static const char *
