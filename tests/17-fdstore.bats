@@ -254,11 +254,12 @@ same_sha() {
 	for e in 1 2 3 5; do
 		grep -q "notify 1 FDSTOREREMOVE=1|FDNAME=sa-conn-$e-tcp$" "$MLOG"
 	done
-	# None of them is left open in the server: one socket (the listening
-	# one; a notification's socket comes and goes), no memfd, no FIFO.
+	# None of them is left open in the server: two sockets (the listening
+	# one, and the notification socket, connected before the sandbox and
+	# kept), no memfd, no FIFO.
 	local pid
 	pid=$(sed -n 's/^[0-9]* start 1 pid \([0-9]*\) .*/\1/p' "$MLOG")
-	wait_for 10 eval '[ "$(server_fds "$pid" | grep -c "^socket:")" -eq 1 ]'
+	wait_for 10 eval '[ "$(server_fds "$pid" | grep -c "^socket:")" -eq 2 ]'
 	server_fds "$pid"
 	! server_fds "$pid" | grep -e memfd -e fifo
 }
