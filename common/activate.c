@@ -60,6 +60,8 @@ activate_describe(int fd, const char *name, unsigned types, struct sock *s,
 	s->fd = fd;
 	logesc_str(s->name, sizeof(s->name), name ? name : "unknown",
 	    LOGESC_WORD);
+	snprintf(s->raw_name, sizeof(s->raw_name), "%s",
+	    name ? name : "unknown");
 
 	if (sd_is_socket(fd, AF_UNSPEC, 0, -1) <= 0) {
 		snprintf(err, errlen, "fd %d (\"%s\") is %s, not a socket",

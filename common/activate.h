@@ -19,6 +19,10 @@ struct sock {
 	 * address: whoever started us chose it, so it is kept escaped
 	 * (logesc.h, LOGESC_WORD), one word for any log line. */
 	char name[256];
+	/* The same as passed, cut at 255 bytes, never logged: what the fd
+	 * store entry of a connection kept from it is named after
+	 * (fdstore_name()), so the next instance escapes it once. */
+	char raw_name[256];
 	int family;
 	int type;
 	bool listening;		/* accept() on it (Accept=no); else data flows on it */

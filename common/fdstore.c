@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fdstore.h"
+#include "logesc.h"
 #include "notify.h"
 
 unsigned
@@ -34,11 +35,14 @@ fdstore_max(void)
 }
 
 /* What systemd accepts in a name (fdname_is_valid()): printable ASCII,
- * and no ':', which separates names in $LISTEN_FDNAMES. */
+ * and no ':', which separates names in $LISTEN_FDNAMES. And no '\\':
+ * sd_listen_fds_with_names() reads it as an escape, so the next instance
+ * would see another name than the one stored (and a name ending in one
+ * fails the whole variable). */
 static bool
 fdstore_name_char_ok(char c)
 {
-	return c >= ' ' && c < 127 && c != ':';
+	return c >= ' ' && c < 127 && c != ':' && c != '\\';
 }
 
 int
@@ -168,30 +172,31 @@ fdstore_take(struct fdstore_taken *t, int fd, const char *name, char *err,
     size_t errlen)
 {
 	struct fdstore_entry *e = NULL, *v;
+	/* For the messages: whoever started us chose the name (logesc.h). */
+	char esc[4 * FDSTORE_NAME_MAX + 1];
 	const char *listener;
 	unsigned long id;
 	struct stat st;
 	size_t i;
-	int *slot;
+	int *slot, r = 0;
 
+	logesc_str(esc, sizeof(esc), name, LOGESC_WORD);
 	if (fdstore_name_parse(name, &id, &listener) < 0) {
 		snprintf(err, errlen, "fd %d (\"%s\") has a name of the fd "
-		    "store this version does not know", fd, name);
-		return -EINVAL;
-	}
-	if (fstat(fd, &st) < 0) {
-		int r = -errno;
-
-		snprintf(err, errlen, "fd %d (\"%s\"): %s", fd, name,
+		    "store this version does not know", fd, esc);
+		r = -EINVAL;
+	} else if (fstat(fd, &st) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "fd %d (\"%s\"): %s", fd, esc,
 		    strerror(errno));
-		return r;
-	}
-	if (!S_ISSOCK(st.st_mode) && !S_ISREG(st.st_mode)) {
+	} else if (!S_ISSOCK(st.st_mode) && !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "fd %d (\"%s\") is %s, neither a "
-		    "connection nor its bytes in flight", fd, name,
+		    "connection nor its bytes in flight", fd, esc,
 		    fdstore_kind(st.st_mode));
-		return -EBADFD;
+		r = -EBADFD;
 	}
+	if (r < 0)
+		goto out;
 	for (i = 0; i < t->n; i++)
 		if (strcmp(t->v[i].name, name) == 0)
 			e = &t->v[i];
@@ -199,8 +204,9 @@ fdstore_take(struct fdstore_taken *t, int fd, const char *name, char *err,
 		v = realloc(t->v, (t->n + 1) * sizeof(*v));
 		if (!v) {
 			snprintf(err, errlen, "fd %d (\"%s\"): out of memory",
-			    fd, name);
-			return -ENOMEM;
+			    fd, esc);
+			r = -ENOMEM;
+			goto out;
 		}
 		t->v = v;
 		e = &t->v[t->n++];
@@ -213,12 +219,14 @@ fdstore_take(struct fdstore_taken *t, int fd, const char *name, char *err,
 	slot = S_ISSOCK(st.st_mode) ? &e->fd : &e->data_fd;
 	if (*slot >= 0) {
 		snprintf(err, errlen, "fd %d (\"%s\") is a second %s under "
-		    "one name", fd, name, S_ISSOCK(st.st_mode) ? "socket" :
+		    "one name", fd, esc, S_ISSOCK(st.st_mode) ? "socket" :
 		    "file");
-		return -EEXIST;
+		r = -EEXIST;
+		goto out;
 	}
 	*slot = fd;
-	return 0;
+out:
+	return r;
 }
 
 int

@@ -13,7 +13,18 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logesc.h"
 #include "server-private.h"
+
+/* An entry name as a log line shows it: the names come from LISTEN_FDNAMES,
+ * which whoever started us wrote (logesc.h). */
+#define KEEP_ESC_SIZE (4 * FDSTORE_NAME_MAX + 1)
+
+static const char *
+keep_esc(char buf[KEEP_ESC_SIZE], const char *name)
+{
+	return logesc_str(buf, KEEP_ESC_SIZE, name, LOGESC_WORD);
+}
 
 /*
  * podman's --sdnotify=container relay (conmon's socket in the container,
@@ -57,7 +68,7 @@ int
 conn_keep(struct conn *c, const void *data, size_t len)
 {
 	struct server *srv = c->srv;
-	char name[FDSTORE_NAME_MAX + 1], pt[PEER_TEXT_MAX];
+	char name[FDSTORE_NAME_MAX + 1], pt[PEER_TEXT_MAX], esc[KEEP_ESC_SIZE];
 	unsigned need = fdstore_fds_for(len);
 	int r;
 
@@ -76,7 +87,8 @@ conn_keep(struct conn *c, const void *data, size_t len)
 		srv->store_full_warned = true;
 		return -ENOSPC;
 	}
-	fdstore_name(name, srv->store_id++, c->sock->name);
+	/* The raw name: the next instance escapes it for its logs. */
+	fdstore_name(name, srv->store_id++, c->sock->raw_name);
 	r = fdstore_put(name, c->fd, data, len);
 	if (r < 0) {
 		log_warning("%s (fd %d): %s: cannot hand the connection to the "
@@ -88,7 +100,7 @@ conn_keep(struct conn *c, const void *data, size_t len)
 	srv->conns_kept++;
 	log_info("%s (fd %d): %s: handed to the fd store as \"%s\", %zu "
 	    "bytes in flight", c->sock->name, c->fd, peer_text(&c->peer, pt),
-	    name, len);
+	    keep_esc(esc, name), len);
 	/* No FIN: the store holds the connection now. */
 	conn_free(c);
 	server_conn_gone(srv);
@@ -103,7 +115,7 @@ server_keep_restore_one(struct server *srv, struct fdstore_entry *e,
 	const struct server_module *m = srv->module;
 	union addr_any a;
 	socklen_t alen = sizeof(a);
-	char err[512], pt[PEER_TEXT_MAX], *data = NULL;
+	char err[512], pt[PEER_TEXT_MAX], esc[KEEP_ESC_SIZE], *data = NULL;
 	struct conn *c;
 	size_t len = 0;
 	int fd, r;
@@ -111,14 +123,14 @@ server_keep_restore_one(struct server *srv, struct fdstore_entry *e,
 	if (e->fd < 0) {
 		log_warning("fd store entry \"%s\": bytes in flight without "
 		    "their connection (it ended while stored): dropped",
-		    e->name);
+		    keep_esc(esc, e->name));
 		return;
 	}
 	if (fdstore_check_conn(e->fd, err, sizeof(err)) < 0 ||
 	    activate_describe(e->fd, e->name + e->listener, srv->types, s, err,
 	    sizeof(err)) < 0) {
 		log_warning("fd store entry \"%s\" (fd %d): %s: closing it",
-		    e->name, e->fd, err);
+		    keep_esc(esc, e->name), e->fd, err);
 		return;
 	}
 	r = fdstore_read(e, FDSTORE_DATA_MAX, &data, &len);
@@ -129,7 +141,7 @@ server_keep_restore_one(struct server *srv, struct fdstore_entry *e,
 		 * middle of what the peer gets back. */
 		log_warning("fd store entry \"%s\" (fd %d): its bytes in "
 		    "flight cannot be read back: %s: closing the connection",
-		    e->name, e->fd, strerror(-r));
+		    keep_esc(esc, e->name), e->fd, strerror(-r));
 		return;
 	}
 	s->activated = true;
@@ -145,7 +157,7 @@ server_keep_restore_one(struct server *srv, struct fdstore_entry *e,
 	}
 	log_info("%s (fd %d): %s: connection kept across the restart (fd "
 	    "store entry \"%s\"), %zu bytes in flight", s->name, c->fd,
-	    peer_text(&c->peer, pt), e->name, len);
+	    peer_text(&c->peer, pt), keep_esc(esc, e->name), len);
 	if (m->conn_restore)
 		(void)m->conn_restore(c, data, len);
 	else
@@ -156,6 +168,7 @@ void
 server_keep_restore(struct server *srv)
 {
 	struct fdstore_taken *t = &srv->kept;
+	char esc[KEEP_ESC_SIZE];
 	size_t i;
 
 	if (t->n == 0)
@@ -177,7 +190,8 @@ server_keep_restore(struct server *srv)
 		if (fdstore_remove(e->name) < 0)
 			log_warning("fd store entry \"%s\": cannot remove it "
 			    "from the store; the service manager keeps the "
-			    "connection open until the unit stops", e->name);
+			    "connection open until the unit stops",
+			    keep_esc(esc, e->name));
 	}
 	srv->nkept_socks = t->n;
 	/* What was not served is closed here. */

@@ -291,3 +291,25 @@ same_sha() {
 	grep -qx 'socket-activate-echo: warning: fd store: FDSTORE=16, but no NOTIFY_SOCKET to send connections to, ignoring' "$(LOG)"
 	! grep -q 'room for' "$(LOG)"
 }
+
+@test "a listener name the logs escape is stored as it is and escaped once by the next instance" {
+	local port line
+	port=$(free_port)
+	# FileDescriptorName= allows spaces and quotes; the logs show them
+	# as \x20 and \x22 (logesc.h).
+	manager 'my "web"=tcp4:127.0.0.1:'"$port" -- "$ECHO_BIN"
+	exec 5<>"/dev/tcp/127.0.0.1/$port"
+	printf 'before\n' >&5
+	read -r -t 10 line <&5
+	[ "$line" = before ]
+	restart
+	printf 'after\n' >&5
+	read -r -t 10 line <&5
+	exec 5<&-
+	[ "$line" = after ]
+	cat "$MLOG" "$(LOG)"
+	# FDNAME= is the name as the unit wrote it, not its log form.
+	grep -q '^[0-9]* stored sa-conn-0-my "web" socket (total 1)$' "$MLOG"
+	grep -Eq '^my\\x20\\x22web\\x22 \(fd [0-9]+\): 127\.0\.0\.1:[0-9]+: handed to the fd store as "sa-conn-0-my\\x20\\x22web\\x22", 0 bytes in flight$' "$(LOG)"
+	grep -Eq '^my\\x20\\x22web\\x22 \(fd [0-9]+\): 127\.0\.0\.1:[0-9]+: connection kept across the restart \(fd store entry "sa-conn-0-my\\x20\\x22web\\x22"\), 0 bytes in flight$' "$(LOG)"
+}

@@ -31,6 +31,10 @@ test_names(void)
 	CHECK(strcmp(buf, "sa-conn-0-127.0.0.1_3000") == 0);
 	fdstore_name(buf, 1, "a\nb\177c");
 	CHECK(strcmp(buf, "sa-conn-1-a_b_c") == 0);
+	/* sd_listen_fds_with_names() would take '\\' for an escape. */
+	fdstore_name(buf, 2, "a\\x20b\\");
+	CHECK(strcmp(buf, "sa-conn-2-a_x20b_") == 0);
+	CHECK(fdstore_name_parse("sa-conn-2-a\\b", &id, &listener) == -EINVAL);
 	/* A listener name with '-' in it, and an empty one. */
 	fdstore_name(buf, 42, "echo-fdstore");
 	CHECK(fdstore_name_parse(buf, &id, &listener) == 0);
@@ -136,6 +140,13 @@ test_take(void)
 	CHECK(fdstore_take(&t, mfd2, "sa-conn-v2-tcp", err, sizeof(err)) ==
 	    -EINVAL);
 	CHECK(strstr(err, "does not know") != NULL);
+	/* Whoever started us wrote the names: a message shows them escaped,
+	 * one line, one word. */
+	CHECK(fdstore_take(&t, mfd2, "sa-conn-x\nforged: line \"q\"", err,
+	    sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "(\"sa-conn-x\\x0aforged:\\x20line\\x20"
+	    "\\x22q\\x22\")") != NULL);
+	unit_note("%s", err);
 	CHECK(t.n == 2);
 
 	CHECK(fdstore_read(&t.v[0], 1024, &data, &len) == 0);
