@@ -454,6 +454,9 @@ echo_conn_restore(struct conn *base, char *data, size_t len)
 	c->pend = data;
 	c->pend_len = len;
 	c->pend_off = 0;
+	/* As echo_conn_write() leaves it: the idle sweep (--idle-timeout)
+	 * judges this one as any connection whose echo waits. */
+	c->unread = INT_MAX;
 	conn_want(base, EV_WRITE);
 	return 0;
 }
