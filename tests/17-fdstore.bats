@@ -313,3 +313,26 @@ same_sha() {
 	grep -Eq '^my\\x20\\x22web\\x22 \(fd [0-9]+\): 127\.0\.0\.1:[0-9]+: handed to the fd store as "sa-conn-0-my\\x20\\x22web\\x22", 0 bytes in flight$' "$(LOG)"
 	grep -Eq '^my\\x20\\x22web\\x22 \(fd [0-9]+\): 127\.0\.0\.1:[0-9]+: connection kept across the restart \(fd store entry "sa-conn-0-my\\x20\\x22web\\x22"\), 0 bytes in flight$' "$(LOG)"
 }
+
+@test "echo: a connection kept across a restart is closed by the next instance's --idle-timeout like any other" {
+	local port line
+	port=$(free_port)
+	manager tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN" --idle-timeout 1
+	exec 5<>"/dev/tcp/127.0.0.1/$port"
+	printf 'before\n' >&5
+	read -r -t 10 line <&5
+	[ "$line" = before ]
+	restart
+	printf 'after\n' >&5
+	read -r -t 10 line <&5
+	[ "$line" = after ]
+	# The only connection of the new instance, kept and now idle: the
+	# server ends it (end of file, no reset) within the timeout and an
+	# eighth, plus the machine's delays.
+	run timeout 10 cat <&5
+	exec 5<&-
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# (Its byte counts are this instance's: "after\n".)
+	grep -Eq '^tcp \(fd [0-9]+\): 127\.0\.0\.1:[0-9]+ closed: idle for 1\.000 s \(--idle-timeout\), 6 bytes in, 6 bytes out$' "$(LOG)"
+}
