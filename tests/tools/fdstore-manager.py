@@ -68,7 +68,10 @@ class Manager:
             kind, _, addr = rest.partition(":")
             self.listeners.append((name, make(kind, addr)))
         self.store = []  # [name, fd, poll]
-        self.dir = tempfile.mkdtemp(prefix="fdstore-manager.")
+        # Beside LOG: a test's directory, removed with it even when the
+        # test kills this process (SIGKILL leaves no chance to clean up).
+        self.dir = tempfile.mkdtemp(prefix="fdstore-manager.",
+                                    dir=os.path.dirname(os.path.abspath(log)))
         self.path = os.path.join(self.dir, "notify")
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.path)
