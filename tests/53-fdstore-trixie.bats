@@ -73,6 +73,10 @@ except OSError as e:
 	note "systemd: $(grep -m1 -o 'Cannot store more fds.*' <<<"$output")"
 }
 
+@test "podman 5.4's --sdnotify=container relay passes no descriptor to the store; the service manager's socket bind-mounted does (measured with a probe)" {
+	t_fd_relay_probe
+}
+
 @test "Notify=true (podman 5.4 --sdnotify=container): the relay drops stored fds, so the server does not use the store and ends connections as before" {
 	t_fd_relay
 }

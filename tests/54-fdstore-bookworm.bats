@@ -27,6 +27,10 @@ setup_file() { fdstore_setup_file bookworm; }
 	t_fd_httpd_idle
 }
 
+@test "podman 4.3's --sdnotify=container relay passes no descriptor to the store; the service manager's socket bind-mounted does (measured with a probe)" {
+	t_fd_relay_probe
+}
+
 @test "echo.service with --sdnotify=container (podman 4.3): the relay would drop stored fds, so the server does not use the store" {
 	t_fd_relay
 }

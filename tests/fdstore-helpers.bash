@@ -221,3 +221,41 @@ except OSError as e:
 	! grep -q 'handed to the fd store' <<<"$output"
 	grep -q 'all connections closed, exiting' <<<"$output"
 }
+
+# What podman's relay does with descriptors, measured with the smallest
+# sender (tests/tools/notify-fds.c, static, so it runs in the echo image):
+# one container behind --sdnotify=container, one given the service
+# manager's own socket as echo-fdstore-podman does; both in a transient
+# service with FileDescriptorStoreMax=16, both send FDSTORE=1 with a memfd
+# and READY=1. What counts is what systemd holds afterwards.
+t_fd_relay_probe() {
+	local v
+	cc -static -O2 -o "$BATS_FILE_TMPDIR/notify-fds" "$REPO/tests/tools/notify-fds.c" ||
+		fail "cannot build tests/tools/notify-fds.c statically (libc6-dev has libc.a)"
+	$PODMAN cp "$BATS_FILE_TMPDIR/notify-fds" "$LAB:/usr/local/bin/notify-fds"
+	v=$(U 'podman --version; conmon --version | head -1; systemctl --version | head -1' | tr '\n' ';')
+	# Named echo-* so that the lab's teardown stops them.
+	U "systemd-run --user --unit echo-notify-fds-relay -p Type=notify -p NotifyAccess=all \
+		-p FileDescriptorStoreMax=16 -p TimeoutStartSec=60 \
+		podman run --name echo-notify-fds-relay --replace --rm $LAB_CGROUP_ARGS --pull=never \
+		--network=none --sdnotify=container -d -v /usr/local/bin/notify-fds:/notify-fds:ro \
+		--entrypoint /notify-fds $FDSTORE_IMAGE relay"
+	U "systemd-run --user --unit echo-notify-fds-own -p Type=notify -p NotifyAccess=all \
+		-p FileDescriptorStoreMax=16 -p TimeoutStartSec=60 \
+		podman run --name echo-notify-fds-own --replace --rm $LAB_CGROUP_ARGS --pull=never \
+		--network=none --sdnotify=conmon -d --user 0:0 \
+		-v \$XDG_RUNTIME_DIR/systemd/notify:/run/host-notify --env NOTIFY_SOCKET=/run/host-notify \
+		-v /usr/local/bin/notify-fds:/notify-fds:ro --entrypoint /notify-fds $FDSTORE_IMAGE own"
+	local relay own
+	relay=$(U 'systemctl --user show -P NFileDescriptorStore echo-notify-fds-relay.service')
+	own=$(U 'systemctl --user show -P NFileDescriptorStore echo-notify-fds-own.service')
+	run U 'podman logs echo-notify-fds-relay; podman logs echo-notify-fds-own'
+	echo "$output"
+	# Both sent it without an error: the sender cannot tell.
+	[ "$(grep -c '^FDSTORE=1 with an fd: sent$' <<<"$output")" -eq 2 ]
+	grep -qx 'NOTIFY_SOCKET=/run/notify/notify.sock' <<<"$output"
+	echo "fds in the store: relay $relay, own socket $own"
+	[ "$relay" = 0 ]
+	[ "$own" = 1 ]
+	note "${v%;}: behind --sdnotify=container the store holds $relay fds after FDSTORE=1 with one; with the service manager's socket bind-mounted, $own"
+}
