@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "logesc.h"
+#include "notify.h"
 #include "server-private.h"
 
 /* An entry name as a log line shows it: the names come from LISTEN_FDNAMES,
@@ -196,6 +197,33 @@ server_keep_restore(struct server *srv)
 	srv->nkept_socks = t->n;
 	/* What was not served is closed here. */
 	fdstore_taken_free(t);
+}
+
+/* How long the exit waits for the service manager to read what was handed
+ * over: sd_notify_barrier()'s default. */
+#define KEEP_BARRIER_MS 5000
+
+void
+server_keep_done(struct server *srv)
+{
+	int r;
+
+	if (srv->conns_kept == 0)
+		return;
+	/*
+	 * systemd finds the unit of a notification by the sender's cgroup,
+	 * which a process that exited no longer has: unless the sender is
+	 * the unit's main process (a server in a container is not), an
+	 * FDSTORE=1 read after our exit is refused ("Cannot find unit for
+	 * notify message"), and its connection closed. Measured with
+	 * systemd 252 and echo-fdstore-podman. Exit once the manager has
+	 * read them all.
+	 */
+	r = notify_barrier(KEEP_BARRIER_MS);
+	if (r < 0)
+		log_warning("fd store: the service manager did not confirm it "
+		    "read the %u connections handed over (BARRIER=1): %s",
+		    srv->conns_kept, strerror(-r));
 }
 
 void

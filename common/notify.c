@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
@@ -138,6 +141,48 @@ notify_with_fds(const char *text, const int *fds, unsigned nfds)
 			r = -ENOTCONN;
 	}
 	return r < 0 ? r : 0;
+}
+
+int
+notify_barrier(unsigned timeout_ms)
+{
+	int p[2] = { -EBADF, -EBADF }, r = 0, n, left = (int)timeout_ms;
+	struct pollfd pfd = { .events = 0 };
+	struct timespec t0, t;
+
+	if (!notify_enabled())
+		goto out;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = notify_with_fds("BARRIER=1", &p[1], 1);
+	/* Only the manager's copy may keep the pipe open now. */
+	close(p[1]);
+	p[1] = -EBADF;
+	pfd.fd = p[0];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (r == 0) {
+		/* POLLHUP: the manager closed its copy. */
+		n = poll(&pfd, 1, left);
+		if (n > 0)
+			break;
+		if (n == 0) {
+			r = -ETIMEDOUT;
+		} else if (errno != EINTR) {
+			r = -errno;
+		} else {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			left = (int)timeout_ms - (int)((t.tv_sec - t0.tv_sec) *
+			    1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+			if (left < 0)
+				left = 0;
+		}
+	}
+out:
+	if (p[0] >= 0)
+		close(p[0]);
+	return r;
 }
 
 int

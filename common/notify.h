@@ -35,6 +35,13 @@ int notify_watchdog(void);
  * must know of.
  */
 int notify_with_fds(const char *text, const int *fds, unsigned nfds);
+/*
+ * sd_notify_barrier(3) on the connected socket: BARRIER=1 with one end of
+ * a pipe, then waits up to timeout_ms for the service manager to close
+ * it, which it does once it has processed every message sent before.
+ * 0 (also when NOTIFY_SOCKET is unset), -ETIMEDOUT, or -errno.
+ */
+int notify_barrier(unsigned timeout_ms);
 /* The watchdog period WATCHDOG_USEC asks for, 0 when there is none. */
 uint64_t notify_watchdog_usec(void);
 

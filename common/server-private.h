@@ -71,6 +71,9 @@ void server_check_done(struct server *srv);
  * what is left of them freed. */
 void server_keep_init(struct server *srv);
 void server_keep_restore(struct server *srv);
+/* After the event loop: once connections were handed over, waits until
+ * the service manager has read them (notify_barrier()). */
+void server_keep_done(struct server *srv);
 void server_keep_free(struct server *srv);
 
 static inline struct timeval

@@ -487,6 +487,7 @@ server_run(struct server *srv)
 	log_batch(server_log_wake, srv);
 	r = event_base_dispatch(srv->base);
 	log_batch(NULL, NULL);
+	server_keep_done(srv);
 	if (r < 0) {
 		log_error("event loop failed");
 		return 1;
