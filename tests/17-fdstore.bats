@@ -336,3 +336,24 @@ same_sha() {
 	# (Its byte counts are this instance's: "after\n".)
 	grep -Eq '^tcp \(fd [0-9]+\): 127\.0\.0\.1:[0-9]+ closed: idle for 1\.000 s \(--idle-timeout\), 6 bytes in, 6 bytes out$' "$(LOG)"
 }
+
+@test "a server that is not the service's main process exits only once the manager has read what it handed over" {
+	local port line
+	port=$(free_port)
+	# As for a server in a container: a message read after its sender
+	# exited is refused, and the manager reads late.
+	manager --not-main tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
+	exec 5<>"/dev/tcp/127.0.0.1/$port"
+	printf 'before\n' >&5
+	read -r -t 10 line <&5
+	[ "$line" = before ]
+	restart
+	cat "$MLOG"
+	! grep -q ' refused ' "$MLOG" || false
+	printf 'after\n' >&5
+	read -r -t 10 line <&5
+	exec 5<&-
+	[ "$line" = after ]
+	grep -q '^[0-9]* notify 1 BARRIER=1$' "$MLOG"
+	grep -q '^[0-9]* stored sa-conn-0-tcp socket (total 1)$' "$MLOG"
+}

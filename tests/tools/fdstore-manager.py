@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A stand-in for systemd with a file descriptor store, for tests.
 
-  fdstore-manager.py [--max N] [--no-env] LOG SPEC... -- COMMAND [ARGS...]
+  fdstore-manager.py [--max N] [--no-env] [--not-main] LOG SPEC... -- COMMAND [ARGS...]
 
 Binds the sockets of each SPEC (NAME=KIND:ADDRESS, as listen-fds.py takes
 them) and starts COMMAND with them, the way a .socket unit and its service
@@ -18,6 +18,13 @@ It does with the notifications what systemd does (src/core/service.c):
       (unless it came with FDPOLL=0);
   fds sent with any other message are closed.
 
+--not-main: COMMAND is not the service's main process (a server in a
+container, under conmon), so a message counts only if its sender still
+lives when it is read: systemd finds the unit by the sender's cgroup,
+which an exited process no longer has ("Cannot find unit for notify
+message of PID N"; its fds are closed). And at a stop the messages are
+read late (500 ms after SIGTERM), as a busy systemd may.
+
 SIGHUP restarts COMMAND as `systemctl restart` does: SIGTERM, wait for its
 exit, then start it again with the sockets first and the stored fds after
 them (the store keeps its own copies). SIGTERM stops COMMAND and exits.
@@ -29,6 +36,7 @@ LOG gets one line per event, a monotonic time in ms first:
   T stored NAME socket|file ... (total K)
   T full NAME: closed K fds (max N)
   T removed NAME K
+  T refused PID: closed K fds          (--not-main: the sender had exited)
   T hangup NAME
   T exit GEN status S
 """
@@ -56,10 +64,11 @@ def _listen_fds():
 
 
 class Manager:
-    def __init__(self, log, max_fds, set_env, specs, cmd):
+    def __init__(self, log, max_fds, set_env, not_main, specs, cmd):
         self.log = open(log, "a", buffering=1)
         self.max = max_fds
         self.set_env = set_env
+        self.not_main = not_main
         self.cmd = cmd
         self.listeners = []  # (name, fd)
         make = _listen_fds().make
@@ -75,6 +84,7 @@ class Manager:
         self.path = os.path.join(self.dir, "notify")
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.path)
+        self.notify.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         self.gen = 0
         self.pid = 0
         self.want = None
@@ -115,6 +125,8 @@ class Manager:
         if not self.pid:
             return
         os.kill(self.pid, signal.SIGTERM)
+        if self.not_main:
+            time.sleep(0.5)
         while True:
             self.receive(0.05)
             done, status = os.waitpid(self.pid, os.WNOHANG)
@@ -170,15 +182,24 @@ class Manager:
                 while True:
                     try:
                         data, anc, _, _ = self.notify.recvmsg(
-                            65536, socket.CMSG_SPACE(768 * 4), socket.MSG_DONTWAIT)
+                            65536, socket.CMSG_SPACE(768 * 4) + socket.CMSG_SPACE(12),
+                            socket.MSG_DONTWAIT)
                     except BlockingIOError:
                         break
                     fds = []
+                    sender = 0
                     for level, kind, blob in anc:
                         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                             a = array.array("i")
                             a.frombytes(blob[:len(blob) - len(blob) % a.itemsize])
                             fds.extend(a)
+                        elif level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                            sender = int.from_bytes(blob[:4], sys.byteorder)
+                    if self.not_main and not alive(sender):
+                        for fd in fds:
+                            os.close(fd)
+                        self.say(f"refused {sender}: closed {len(fds)} fds")
+                        continue
                     self.handle(data, fds)
             elif ev & (select.POLLHUP | select.POLLERR):
                 for e in [e for e in self.store if e[1] == fd]:
@@ -209,9 +230,18 @@ class Manager:
         os.rmdir(self.dir)
 
 
+def alive(pid):
+    """Whether pid runs (not a zombie): it still has its cgroup."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def main():
     args = sys.argv[1:]
-    max_fds, set_env = 16, True
+    max_fds, set_env, not_main = 16, True, False
     while args and args[0].startswith("--"):
         if args[0] == "--max":
             max_fds = int(args[1])
@@ -219,12 +249,15 @@ def main():
         elif args[0] == "--no-env":
             set_env = False
             args = args[1:]
+        elif args[0] == "--not-main":
+            not_main = True
+            args = args[1:]
         else:
             sys.exit(__doc__)
     if "--" not in args or len(args) < 2:
         sys.exit(__doc__)
     sep = args.index("--")
-    Manager(args[0], max_fds, set_env, args[1:sep], args[sep + 1:]).run()
+    Manager(args[0], max_fds, set_env, not_main, args[1:sep], args[sep + 1:]).run()
 
 
 main()
