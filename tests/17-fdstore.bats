@@ -88,7 +88,7 @@ same_sha() {
 	echo "$output"
 	[ "$(grep -c ' stored sa-conn-[0-9]*-\(tcp\|unix\|seq\) socket (total 1)$' <<<"$output")" -eq 3 ]
 	[ "$(grep -c ' removed sa-conn-[0-9]*-\(tcp\|unix\|seq\) 1$' <<<"$output")" -eq 3 ]
-	! grep -q ' full ' <<<"$output"
+	! grep -q ' full ' <<<"$output" || false
 	grep -Eq '^tcp \(fd [0-9]+\): 127\.0\.0\.1:[0-9]+: handed to the fd store as "sa-conn-0-tcp", 0 bytes in flight$' "$(LOG)"
 	grep -Eq '^tcp \(fd [0-9]+\): 127\.0\.0\.1:[0-9]+: connection kept across the restart \(fd store entry "sa-conn-0-tcp"\), 0 bytes in flight$' "$(LOG)"
 	grep -Eq '^seq \(fd [0-9]+\): unnamed \(pid [0-9]+, uid [0-9]+\): connection kept across the restart' "$(LOG)"
@@ -183,7 +183,7 @@ same_sha() {
 	# A store that would take them, but the server is not told (systemd
 	# before 254 without Environment=FDSTORE=).
 	manager --no-env tcp=tcp4:127.0.0.1:$port -- "$ECHO_BIN"
-	! grep -q 'fd store' "$(LOG)"
+	! grep -q 'fd store' "$(LOG)" || false
 	exec 5<>"/dev/tcp/127.0.0.1/$port"
 	printf 'before\n' >&5
 	read -r -t 10 line <&5
@@ -195,7 +195,7 @@ same_sha() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	wait_for 30 grep -q '^[0-9]* notify 2 READY=1' "$MLOG"
-	! grep -q 'FDSTORE=1' "$MLOG"
+	! grep -q 'FDSTORE=1' "$MLOG" || false
 	grep -q 'all connections closed, exiting' "$(LOG)"
 }
 
@@ -225,7 +225,7 @@ same_sha() {
 	[ "$kept" -eq 2 ] && [ "$ended" -eq 1 ]
 	grep -q 'warning: fd store full (FDSTORE=2, 2 connections handed over): finishing the others here' "$(LOG)"
 	# The server counted: systemd never had to close what did not fit.
-	! grep -q ' full ' "$MLOG"
+	! grep -q ' full ' "$MLOG" || false
 }
 
 @test "stored fds the new instance cannot use are closed with the reason; the sockets are served; nothing leaks" {
@@ -261,7 +261,7 @@ same_sha() {
 	pid=$(sed -n 's/^[0-9]* start 1 pid \([0-9]*\) .*/\1/p' "$MLOG")
 	wait_for 10 eval '[ "$(server_fds "$pid" | grep -c "^socket:")" -eq 2 ]'
 	server_fds "$pid"
-	! server_fds "$pid" | grep -e memfd -e fifo
+	! server_fds "$pid" | grep -e memfd -e fifo || false
 }
 
 @test "behind podman's relay (NOTIFY_SOCKET=/run/notify/notify.sock) \$FDSTORE is ignored with a warning: connections end as before" {
@@ -280,7 +280,7 @@ same_sha() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	exits_with 0 10
-	! grep -q 'handed to the fd store' "$(LOG)"
+	! grep -q 'handed to the fd store' "$(LOG)" || false
 }
 
 @test "\$FDSTORE without NOTIFY_SOCKET is ignored with a warning" {
@@ -289,7 +289,7 @@ same_sha() {
 	FDSTORE=16 bg "$ECHO_BIN" --listen "127.0.0.1:$port"
 	wait_for 10 grep -q '^sandbox: ' "$(LOG)"
 	grep -qx 'socket-activate-echo: warning: fd store: FDSTORE=16, but no NOTIFY_SOCKET to send connections to, ignoring' "$(LOG)"
-	! grep -q 'room for' "$(LOG)"
+	! grep -q 'room for' "$(LOG)" || false
 }
 
 @test "a listener name the logs escape is stored as it is and escaped once by the next instance" {
