@@ -49,7 +49,8 @@ override LDLIBS += $(DEPS_LIBS)
 
 COMMON_SRC = common/log.c common/addr.c common/activate.c common/notify.c \
 	common/server.c common/accept.c common/conn.c common/cli.c \
-	common/ratelimit.c common/sandbox.c common/logesc.c
+	common/ratelimit.c common/sandbox.c common/logesc.c common/fdstore.c \
+	common/keep.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 
 ECHO_SRC = echo/main.c echo/echo.c
@@ -61,6 +62,8 @@ ECHO_BIN = $(B)/socket-activate-echo
 UNIT_SUPPORT_OBJ = $(B)/tests/unit/unit.o
 UNIT_COMMON_BIN = $(B)/unit/test-common
 UNIT_COMMON_OBJ = $(B)/tests/unit/test-common.o
+UNIT_FDSTORE_BIN = $(B)/unit/test-fdstore
+UNIT_FDSTORE_OBJ = $(B)/tests/unit/test-fdstore.o
 SANDBOX_PROBE_BIN = $(B)/sandbox-probe
 SANDBOX_PROBE_OBJ = $(B)/tests/tools/sandbox-probe.o
 # A stand-in server that can leak, for tests/07-leak-checks.bats.
@@ -73,7 +76,7 @@ SANDBOX_PRELOAD = $(B)/sandbox-preload.so
 # Fragments below append to these.
 BINS = $(ECHO_BIN)
 MANS = echo/socket-activate-echo.1
-UNIT_BINS = $(UNIT_COMMON_BIN)
+UNIT_BINS = $(UNIT_COMMON_BIN) $(UNIT_FDSTORE_BIN)
 TEST_BINS = $(SANDBOX_PROBE_BIN) $(LEAK_PROBE_BIN) $(SANDBOX_PRELOAD) $(B)/unit/unit.bats
 
 .PHONY: all servers build-all clean check check-all check-asan check-valgrind \
@@ -104,6 +107,10 @@ $(UNIT_COMMON_BIN): $(UNIT_COMMON_OBJ) $(UNIT_SUPPORT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(UNIT_FDSTORE_BIN): $(UNIT_FDSTORE_OBJ) $(UNIT_SUPPORT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(SANDBOX_PROBE_BIN): $(SANDBOX_PROBE_OBJ) $(B)/common/sandbox.o $(B)/common/logesc.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -119,13 +126,14 @@ $(B)/unit/unit.bats: $(UNIT_BINS) tests/unit/gen-bats.sh
 	tests/unit/gen-bats.sh $(UNIT_BINS) >$@.tmp
 	mv $@.tmp $@
 
-$(UNIT_COMMON_OBJ) $(UNIT_SUPPORT_OBJ): override CPPFLAGS += -Itests/unit
+$(UNIT_COMMON_OBJ) $(UNIT_FDSTORE_OBJ) $(UNIT_SUPPORT_OBJ): override CPPFLAGS += -Itests/unit
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 -include $(COMMON_OBJ:.o=.d) $(ECHO_OBJ:.o=.d) $(UNIT_COMMON_OBJ:.o=.d) \
+	$(UNIT_FDSTORE_OBJ:.o=.d) \
 	$(UNIT_SUPPORT_OBJ:.o=.d) $(SANDBOX_PROBE_OBJ:.o=.d) $(LEAK_PROBE_OBJ:.o=.d)
 
 # The test suite: every tests/*.bats file and the unit tests, against this

@@ -60,6 +60,8 @@ activate_describe(int fd, const char *name, unsigned types, struct sock *s,
 	s->fd = fd;
 	logesc_str(s->name, sizeof(s->name), name ? name : "unknown",
 	    LOGESC_WORD);
+	snprintf(s->raw_name, sizeof(s->raw_name), "%s",
+	    name ? name : "unknown");
 
 	if (sd_is_socket(fd, AF_UNSPEC, 0, -1) <= 0) {
 		snprintf(err, errlen, "fd %d (\"%s\") is %s, not a socket",
@@ -106,8 +108,9 @@ activate_describe(int fd, const char *name, unsigned types, struct sock *s,
 }
 
 int
-activate_collect(unsigned types, struct sock **out, activate_skip_fn *skip,
-    char *err, size_t errlen)
+activate_collect(unsigned types, struct sock **out,
+    struct fdstore_taken *kept, activate_skip_fn *skip, char *err,
+    size_t errlen)
 {
 	char **names = NULL;
 	struct sock *socks = NULL;
@@ -131,6 +134,16 @@ activate_collect(unsigned types, struct sock **out, activate_skip_fn *skip,
 		goto out_close;
 	}
 	for (i = 0; i < n; i++) {
+		if (kept && names && fdstore_is_ours(names[i])) {
+			/* A connection the last instance kept, or its
+			 * bytes: served once the server runs. */
+			if (fdstore_take(kept, SD_LISTEN_FDS_START + i,
+			    names[i], err, errlen) < 0) {
+				close(SD_LISTEN_FDS_START + i);
+				skip(err);
+			}
+			continue;
+		}
 		r = activate_describe(SD_LISTEN_FDS_START + i,
 		    names ? names[i] : NULL, types, &socks[nsocks], err, errlen);
 		if (r == -ENOTSOCK) {
@@ -213,7 +226,8 @@ out_close:
 
 int
 activate_sockets(unsigned types, char *const *listen, size_t nlisten,
-    struct sock **out, activate_skip_fn *skip, char *err, size_t errlen)
+    struct sock **out, struct fdstore_taken *kept, activate_skip_fn *skip,
+    char *err, size_t errlen)
 {
 	struct sock *socks = NULL, *tmp;
 	struct addr_spec spec;
@@ -221,7 +235,7 @@ activate_sockets(unsigned types, char *const *listen, size_t nlisten,
 	size_t i;
 	int n, r;
 
-	n = activate_collect(types, &socks, skip, err, errlen);
+	n = activate_collect(types, &socks, kept, skip, err, errlen);
 	if (n < 0)
 		return n;
 	if (nlisten == 0) {

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include "addr.h"
+#include "fdstore.h"
 
 /*
  * How a server gets its sockets: from systemd (LISTEN_FDS) or bound itself
@@ -18,10 +19,16 @@ struct sock {
 	 * address: whoever started us chose it, so it is kept escaped
 	 * (logesc.h, LOGESC_WORD), one word for any log line. */
 	char name[256];
+	/* The same as passed, cut at 255 bytes, never logged: what the fd
+	 * store entry of a connection kept from it is named after
+	 * (fdstore_name()), so the next instance escapes it once. */
+	char raw_name[256];
 	int family;
 	int type;
 	bool listening;		/* accept() on it (Accept=no); else data flows on it */
 	bool activated;		/* handed over by systemd, not bound by us */
+	bool kept;		/* a connection the last instance kept in the
+				 * fd store; name is its listener's */
 	char local[ADDR_STRLEN];	/* its own address, addr_format()'s text */
 };
 
@@ -41,14 +48,17 @@ typedef void activate_skip_fn(const char *msg);
 /*
  * Takes every fd systemd passed (sd_listen_fds_with_names(), called once,
  * unsetting the variables so children do not inherit them) and describes
- * each. An fd that is not a socket goes to skip (see above). The first
+ * each. With kept, fds named as entries of the fd store (fdstore.h) go
+ * there instead, or to skip when it cannot take one. An fd that is not a
+ * socket goes to skip (see above). The first
  * socket of a family or type not served fails the whole call, with err
  * naming it: serving half of the sockets the unit asked for would hide
  * the mistake. Returns the number of sockets (0 when none was passed) and
  * a malloc'ed array in *out, or -errno with every passed fd closed.
  */
 int activate_collect(unsigned types, struct sock **out,
-    activate_skip_fn *skip, char *err, size_t errlen);
+    struct fdstore_taken *kept, activate_skip_fn *skip, char *err,
+    size_t errlen);
 
 /* Describes one fd; used by activate_collect() and for --listen sockets. */
 int activate_describe(int fd, const char *name, unsigned types,
@@ -60,11 +70,13 @@ int activate_bind(const struct addr_spec *spec, const char *name,
 
 /*
  * Every socket to serve: those systemd passed (fds that are not sockets
- * go to skip), then one per --listen address (bound here). Returns how
+ * go to skip, fd store entries to kept), then one per --listen address
+ * (bound here). Returns how
  * many (0: none at all) with a malloc'ed array in *out, or -errno with err
  * saying which socket and why, and every socket closed.
  */
 int activate_sockets(unsigned types, char *const *listen, size_t nlisten,
-    struct sock **out, activate_skip_fn *skip, char *err, size_t errlen);
+    struct sock **out, struct fdstore_taken *kept, activate_skip_fn *skip,
+    char *err, size_t errlen);
 
 #endif

@@ -47,7 +47,7 @@ peer_text(const struct peer *p, char buf[PEER_TEXT_MAX])
 	return buf;
 }
 
-void
+struct conn *
 conn_new(struct server *srv, const struct sock *s, int fd,
     const union addr_any *a, socklen_t len)
 {
@@ -69,7 +69,7 @@ conn_new(struct server *srv, const struct sock *s, int fd,
 		free(c);
 		close(fd);
 		server_conn_gone(srv);
-		return;
+		return NULL;
 	}
 	c->srv = srv;
 	c->sock = s;
@@ -77,8 +77,11 @@ conn_new(struct server *srv, const struct sock *s, int fd,
 	c->want = EV_READ;
 	conn_peer(&c->peer, fd, a, len, s);
 	LIST_INSERT_HEAD(&srv->conns, c, entry);
-	if (m->conn_start(srv->ctx, c) < 0)
+	if (m->conn_start(srv->ctx, c) < 0) {
 		conn_close(c);
+		return NULL;
+	}
+	return c;
 }
 
 void

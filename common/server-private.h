@@ -33,11 +33,22 @@ struct server {
 	struct timeval last_active;
 	bool serving, stopping, paused_cap, paused_fds, accepting;
 	bool fds_warned;	/* one warning per out-of-fds episode */
+	unsigned types;		/* ACTIVATE_* served */
+	/* The fd store (keep.c): what the last instance kept, until the
+	 * server starts; the sockets its connections point to; what this
+	 * instance hands over at its stop. */
+	struct fdstore_taken kept;
+	struct sock *kept_socks;
+	size_t nkept_socks;
+	unsigned store_max, store_used, conns_kept;
+	unsigned long store_id;
+	bool store_full_warned;
 };
 
 /* A connection to serve, from accept() or handed over by systemd: made
- * and given to the module, or closed (logged) if that fails. */
-void conn_new(struct server *srv, const struct sock *s, int fd,
+ * and given to the module (returned), or closed (logged) if that fails
+ * (NULL). */
+struct conn *conn_new(struct server *srv, const struct sock *s, int fd,
     const union addr_any *a, socklen_t len);
 /* Frees c and what it holds, uncounted: for server_free(). */
 void conn_free(struct conn *c);
@@ -55,6 +66,16 @@ void server_raise_nofile(void);
  * nothing left to serve). */
 void server_check_done(struct server *srv);
 
+/* keep.c: the fd store. $FDSTORE read and logged; the connections the
+ * last instance kept served (before READY=1) and removed from the store;
+ * what is left of them freed. */
+void server_keep_init(struct server *srv);
+void server_keep_restore(struct server *srv);
+/* After the event loop: once connections were handed over, waits until
+ * the service manager has read them (notify_barrier()). */
+void server_keep_done(struct server *srv);
+void server_keep_free(struct server *srv);
+
 static inline struct timeval
 server_ms(unsigned ms)
 {
@@ -62,7 +83,5 @@ server_ms(unsigned ms)
 
 	return tv;
 }
-
-
 
 #endif

@@ -81,7 +81,11 @@ server_check_done(struct server *srv)
 	if (srv->stats.conns_open > 0)
 		return;
 	if (srv->stopping) {
-		log_info("all connections closed, exiting");
+		if (srv->conns_kept > 0)
+			log_info("%u connections handed to the fd store, the "
+			    "others closed, exiting", srv->conns_kept);
+		else
+			log_info("all connections closed, exiting");
 		event_base_loopexit(srv->base, NULL);
 	} else if (srv->serving && srv->nlisteners == 0 && srv->ndgram == 0) {
 		/* Accept=yes or OpenFile=: nothing left to serve. */
@@ -149,8 +153,6 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("%s received: no new connections, finishing %u open ones",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM", srv->stats.conns_open);
 	srv->stopping = true;
-	if (notify_stopping("Stopping: finishing open connections") < 0)
-		log_debug("sd_notify STOPPING=1 failed, ignoring");
 	server_update_accept(srv);
 	/* Close listeners now: under systemd, new clients then queue on the
 	 * socket unit for the next instance instead of being accepted here. */
@@ -164,13 +166,19 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	if (srv->serving) {
 		if (srv->module->shutdown)
 			srv->module->shutdown(srv->ctx);
-		/* conn_stop() may close c, never another connection. */
+		/* conn_stop() may close c (or hand it to the fd store),
+		 * never another connection. */
 		for (c = LIST_FIRST(&srv->conns); c; c = next) {
 			next = LIST_NEXT(c, entry);
 			if (!c->lingering && srv->module->conn_stop)
 				srv->module->conn_stop(c);
 		}
 	}
+	/* After the connections that could go to the fd store at once
+	 * went: systemd takes them in any state, but the order is the
+	 * one a reader of the protocol expects. */
+	if (notify_stopping("Stopping: finishing open connections") < 0)
+		log_debug("sd_notify STOPPING=1 failed, ignoring");
 	if (srv->stats.conns_open == 0)
 		event_base_loopexit(srv->base, NULL);
 	else
@@ -185,6 +193,7 @@ server_start(struct server *srv)
 
 	srv->serving = true;
 	server_touch(srv);
+	server_keep_restore(srv);
 	for (i = 0; i < srv->nsocks; i++) {
 		struct sock *s = &srv->socks[i];
 
@@ -347,16 +356,23 @@ struct server *
 server_open(const struct server_conf *conf, unsigned types,
     char *const *listen, size_t nlisten, const char *example)
 {
+	struct fdstore_taken kept = { 0 };
 	struct sock *socks = NULL;
 	struct server *srv;
 	char err[512];
 	int n, i;
 
-	n = activate_sockets(types, listen, nlisten, &socks, server_skip_cb,
-	    err, sizeof(err));
+	n = activate_sockets(types, listen, nlisten, &socks, &kept,
+	    server_skip_cb, err, sizeof(err));
 	if (n < 0) {
 		log_error("%s", err);
+		fdstore_taken_free(&kept);
 		return NULL;
+	}
+	if (n == 0 && kept.n > 0) {
+		log_error("%zu fd store entries, but no socket to serve: "
+		    "closing them", kept.n);
+		fdstore_taken_free(&kept);
 	}
 	if (n == 0) {
 		log_error("no sockets to serve: start me from a systemd socket "
@@ -372,8 +388,14 @@ server_open(const struct server_conf *conf, unsigned types,
 		    socks[i].type == SOCK_DGRAM ? "receiving" : "connected",
 		    socks[i].activated ? ", from systemd" : "");
 	srv = server_new(conf, socks, (size_t)n);
-	if (!srv)
+	if (!srv) {
 		log_error("cannot set up the event loop");
+		fdstore_taken_free(&kept);
+		return NULL;
+	}
+	srv->types = types;
+	srv->kept = kept;
+	server_keep_init(srv);
 	return srv;
 }
 
@@ -465,6 +487,7 @@ server_run(struct server *srv)
 	log_batch(server_log_wake, srv);
 	r = event_base_dispatch(srv->base);
 	log_batch(NULL, NULL);
+	server_keep_done(srv);
 	if (r < 0) {
 		log_error("event loop failed");
 		return 1;
@@ -485,6 +508,8 @@ server_free(struct server *srv)
 	/* Connections first: the module's state may be theirs to use. */
 	while ((c = LIST_FIRST(&srv->conns)))
 		conn_free(c);
+	/* After the connections: kept ones point into it. */
+	server_keep_free(srv);
 	if (srv->module && srv->module->free)
 		srv->module->free(srv->ctx);
 	evs[0] = srv->ev_deadline;

@@ -107,6 +107,14 @@ struct server_module {
 	 * once: when it lingers or closes, or is still open at
 	 * server_free(). */
 	void (*conn_release)(struct conn *c);
+	/*
+	 * A connection the last instance kept (conn_keep()), after
+	 * conn_start() (its sock->kept is set): data[0..len) are the bytes
+	 * it had in flight, malloc'ed and now the module's (NULL when len
+	 * is 0). Returns 0, or -1 when it closed c. NULL: the module keeps
+	 * no connections.
+	 */
+	int (*conn_restore)(struct conn *c, char *data, size_t len);
 	/* A socket data arrives on without accept(): datagram sockets. */
 	int (*dgram_start)(void *ctx, const struct sock *s);
 	/*
@@ -170,5 +178,20 @@ void conn_linger(struct conn *c, const struct timeval *tv, size_t max_bytes);
 /* The one way a connection ends: module state, events, FIN, close, free.
  * The module logs why before calling it, if it wants to. */
 void conn_close(struct conn *c);
+
+/*
+ * Keeping connections across a restart, in systemd's fd store when
+ * $FDSTORE allows one (common/fdstore.h, docs/fd-store.md). While
+ * stopping, a module hands c over with data[0..len), the bytes it had in
+ * flight (read, not answered yet); the next instance goes on with it
+ * (module->conn_restore). Returns 0 when c went to the store (and was
+ * freed here, without a FIN: the connection goes on elsewhere), or -errno
+ * when it did not (no store, not stopping, no room left, the message
+ * failed): then c is untouched, and the module finishes it as it would
+ * without a store.
+ */
+int conn_keep(struct conn *c, const void *data, size_t len);
+/* Whether conn_keep() could take a connection now. */
+bool server_can_keep(struct server *srv);
 
 #endif

@@ -429,9 +429,36 @@ echo_conn_start(void *ctx, struct conn *base)
 		c->rdsize = 65536;
 	else
 		c->rdsize = e->conf.max_buffer;
-	log_info("%s (fd %d): connection from %s", s->name, base->fd,
-	    peer_text(&base->peer, pt));
+	/* A connection kept across a restart was logged as that. */
+	if (!s->kept)
+		log_info("%s (fd %d): connection from %s", s->name, base->fd,
+		    peer_text(&base->peer, pt));
 	return event_add(base->ev, NULL) < 0 ? -ENOMEM : 0;
+}
+
+/* Kept across a restart: what the last instance had read and not yet
+ * echoed goes out first, as it would have there. */
+static int
+echo_conn_restore(struct conn *base, char *data, size_t len)
+{
+	struct echo_conn *c = (struct echo_conn *)base;
+
+	if (len == 0)
+		return 0;
+	if (len > c->echo->buflen) {
+		free(data);
+		echo_conn_close(c, "more bytes in flight than --max-buffer "
+		    "and --max-datagram allow");
+		return -1;
+	}
+	c->pend = data;
+	c->pend_len = len;
+	c->pend_off = 0;
+	/* As echo_conn_write() leaves it: the idle sweep (--idle-timeout)
+	 * judges this one as any connection whose echo waits. */
+	c->unread = INT_MAX;
+	conn_want(base, EV_WRITE);
+	return 0;
 }
 
 static void
@@ -599,6 +626,12 @@ echo_conn_stop(struct conn *base)
 	struct echo_conn *c = (struct echo_conn *)base;
 	int queued = -1;
 
+	/* Under a unit with an fd store, the connection goes on in the
+	 * next instance: what the peer sent and we did not read yet stays
+	 * in the socket, what we read and did not echo goes with it. */
+	if (conn_keep(base, c->pend ? c->pend + c->pend_off : NULL,
+	    c->pend_len - c->pend_off) == 0)
+		return;
 	c->stop_left = ioctl(c->base.fd, SIOCINQ, &queued) == 0 && queued >= 0 ?
 	    (size_t)queued : SIZE_MAX;
 	if (!c->pend)
@@ -629,6 +662,7 @@ static const struct server_module echo_module = {
 	.conn_start = echo_conn_start,
 	.conn_stop = echo_conn_stop,
 	.conn_release = echo_conn_release,
+	.conn_restore = echo_conn_restore,
 	.dgram_start = echo_dgram_start,
 	.shutdown = echo_shutdown,
 	.free = echo_free,

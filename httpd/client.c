@@ -134,6 +134,11 @@ static void
 client_response_done(struct client *c)
 {
 	c->writing = false;
+	/* Stopping under a unit with an fd store: the next request on this
+	 * connection is the next instance's (client_stop()). */
+	if (!c->close_after && server_stopping(c->h->srv) &&
+	    conn_keep(&c->base, c->in, c->in_len) == 0)
+		return;
 	if (c->close_after || server_stopping(c->h->srv)) {
 		client_linger(c, "last response sent");
 		return;
@@ -344,10 +349,45 @@ client_stop(struct conn *base)
 {
 	struct client *c = (struct client *)base;
 
+	/* Under a unit with an fd store, a connection waiting for a
+	 * request (or with part of one) goes to the next instance now, one
+	 * with a response in flight once it is out. */
+	if (!c->writing && conn_keep(base, c->in, c->in_len) == 0)
+		return;
 	if (!c->writing && c->in_len == 0)
 		client_linger(c, "stopping");
-	else if (c->writing)
+	else if (c->writing && !server_can_keep(c->h->srv))
 		c->close_after = true;
+}
+
+/* Kept across a restart: the unparsed input the last instance had (part
+ * of a head, or requests behind a response) is answered as if it had
+ * just been read. */
+int
+client_restore(struct conn *base, char *data, size_t len)
+{
+	struct client *c = (struct client *)base;
+	size_t cap = len > c->h->conf.max_header ? len : c->h->conf.max_header;
+	char *in;
+
+	if (len == 0)
+		return 0;
+	/* More than one read behind a head never waits in a client. */
+	if (len > HTTPD_READ_SIZE && len > c->h->conf.max_header) {
+		free(data);
+		client_close(c, "more bytes in flight than a client holds");
+		return -1;
+	}
+	in = realloc(data, cap);
+	if (!in) {
+		free(data);
+		client_close(c, "out of memory");
+		return -1;
+	}
+	c->in = in;
+	c->in_len = len;
+	c->in_cap = cap;
+	return client_process(c, c->in, c->in_len);
 }
 
 void

@@ -64,6 +64,7 @@ static const struct server_module httpd_module = {
 	.conn_timeout = client_timeout,
 	.conn_stop = client_stop,
 	.conn_release = client_release,
+	.conn_restore = client_restore,
 	.status = httpd_status,
 	.free = httpd_free,
 };

@@ -167,6 +167,7 @@ void client_io(evutil_socket_t fd, short what, void *arg);
 void client_timeout(struct conn *base);
 void client_stop(struct conn *base);
 void client_release(struct conn *base);
+int client_restore(struct conn *base, char *data, size_t len);
 /* The response in flight waits for the socket (--send-timeout runs). */
 int client_wait_write(struct client *c);
 

@@ -21,6 +21,7 @@ probe_lines=(
 	'listen on an existing TCP socket: refused (Operation not permitted)'
 	'send on a datagram socket connected before (notify): ALLOWED'
 	'sendmsg on a datagram socket connected before (notify): ALLOWED'
+	'sendmsg with an fd on a datagram socket connected before (fd store): ALLOWED'
 	'set up io_uring: refused (Operation not permitted)'
 	'exec /bin/true: refused (Operation not permitted)'
 )

@@ -136,6 +136,10 @@ optional_docs_test() {
 	docs_test docs/echo.md
 }
 
+@test "docs: every command in docs/fd-store.md runs as shown" {
+	docs_test docs/fd-store.md
+}
+
 @test "docs: every command in docs/httpd.md runs as shown" {
 	docs_test docs/httpd.md
 }

@@ -20,11 +20,13 @@ HTTPD_IMAGE=localhost/socket-activate-httpd:latest
 
 # --- once per file ------------------------------------------------------------
 
-# lab_setup_file KIND: decide what can run, start the lab, copy the images
-# in, install the units. Tests read UNITS_SKIP (skip), LAB_ERROR (fail)
-# and HTTPD_SKIP.
+# lab_setup_file KIND [IMAGE]: decide what can run, start the lab, copy the
+# images in, install the servers (as make install does, for the units that
+# run them directly) and the units. With IMAGE, that image goes in as
+# $ECHO_IMAGE and no httpd image at all. Tests read UNITS_SKIP (skip),
+# LAB_ERROR (fail) and HTTPD_SKIP.
 lab_setup_file() {
-	local kind=$1 t start=$SECONDS
+	local kind=$1 own_echo=${2:-} t start=$SECONDS
 	export LAB_KIND=$kind UNITS_SKIP="" LAB_ERROR="" HTTPD_SKIP=""
 	export LAB="sa-units-$kind-$$"
 	export LAB_LOG=$BATS_FILE_TMPDIR/lab.log
@@ -56,7 +58,9 @@ lab_setup_file() {
 			return 0
 		fi
 	fi
-	if ! $PODMAN image exists "$HTTPD_IMAGE"; then
+	if [ -n "$own_echo" ]; then
+		HTTPD_SKIP="this file loads no httpd image"
+	elif ! $PODMAN image exists "$HTTPD_IMAGE"; then
 		HTTPD_SKIP="no $HTTPD_IMAGE on this host (make image-httpd; the httpd server may not exist yet)"
 	fi
 
@@ -69,10 +73,20 @@ lab_setup_file() {
 		LAB_ERROR="the $kind lab did not start: $(tail -5 "$LAB_LOG")"
 		return 0
 	fi
-	local imgs=("$ECHO_IMAGE")
+	local imgs=("${own_echo:-$ECHO_IMAGE}")
 	[ -n "$HTTPD_SKIP" ] || imgs+=("$HTTPD_IMAGE")
 	if ! "$LAB_SH" load "$LAB" "${imgs[@]}" >>"$LAB_LOG" 2>&1 3>&-; then
 		LAB_ERROR="copying the images into the lab failed: $(tail -5 "$LAB_LOG")"
+		return 0
+	fi
+	if [ -n "$own_echo" ] && ! { R "podman tag $own_echo $ECHO_IMAGE" &&
+		U "podman tag $own_echo $ECHO_IMAGE"; } >>"$LAB_LOG" 2>&1 3>&-; then
+		LAB_ERROR="tagging $own_echo as $ECHO_IMAGE in the lab failed: $(tail -5 "$LAB_LOG")"
+		return 0
+	fi
+	# The units of systemd/*-fdstore.* run the servers themselves.
+	if ! "$LAB_SH" install-servers "$LAB" >>"$LAB_LOG" 2>&1 3>&-; then
+		LAB_ERROR="installing the servers in the lab failed: $(tail -5 "$LAB_LOG")"
 		return 0
 	fi
 	# Installed the way users do it; the Makefile picks Quadlet or not.

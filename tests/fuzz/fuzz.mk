@@ -29,7 +29,7 @@ FUZZ_HTTPD_SRC = tests/fuzz/fuzz-httpd.c $(HTTPD_CORE_SRC)
 FUZZ_CONN_SRC = tests/fuzz/fuzz-conn.c $(HTTPD_MODULE_SRC) $(HTTPD_CORE_SRC) \
 	common/server.c common/accept.c common/conn.c common/activate.c \
 	common/addr.c common/log.c common/notify.c common/sandbox.c \
-	common/logesc.c
+	common/logesc.c common/fdstore.c common/keep.c
 
 $(FUZZ_DIR)/fuzz-addr: $(FUZZ_ADDR_SRC) common/addr.h
 	@mkdir -p $(dir $@)

@@ -15,6 +15,11 @@
 #   tests/lab/lab.sh client-image NAME make localhost/sa-lab-client:latest for
 #                                  the lab user: curl and socat from the
 #                                  lab's own files (no registry needed)
+#   tests/lab/lab.sh install-servers NAME
+#                                  this host's build/socket-activate-* into
+#                                  the lab's /usr/local/bin (as make install
+#                                  puts them), with the shared libraries the
+#                                  lab lacks in /usr/local/lib
 #   tests/lab/lab.sh exec NAME CMD...  CMD as root in the lab
 #   tests/lab/lab.sh user NAME SCRIPT  SCRIPT (bash) as the lab user, with
 #                                  XDG_RUNTIME_DIR set: systemctl --user works
@@ -269,6 +274,29 @@ cmd_client_image() {
 		rm -rf "$d"'
 }
 
+# For the units that run a server directly, not in a container (the fd
+# store units, systemd/*-fdstore.*): the binaries this host built, and of
+# their libraries those the lab has no copy of (libevent: podman does not
+# need it). Bookworm-built binaries run on trixie's newer glibc.
+cmd_install_servers() {
+	local name=${1:?NAME} bins=() b soname path have libs=()
+	for b in socket-activate-echo socket-activate-httpd; do
+		[ -x "$REPO/build/$b" ] || die "$REPO/build/$b is missing (make servers)"
+		bins+=("$REPO/build/$b")
+	done
+	have=$(cmd_exec "$name" ldconfig -p </dev/null)
+	while read -r soname path; do
+		grep -q "^[[:space:]]*$soname " <<<"$have" || libs+=("$(readlink -f "$path")=$soname")
+	done < <(ldd "${bins[@]}" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' | sort -u)
+	tar -C "$REPO/build" -c "${bins[@]##*/}" |
+		cmd_exec "$name" tar -C /usr/local/bin --no-same-owner -x
+	for b in "${libs[@]}"; do
+		$PODMAN cp "${b%%=*}" "$name:/usr/local/lib/${b##*=}"
+	done
+	cmd_exec "$name" ldconfig </dev/null
+	say "$name: servers installed in /usr/local/bin${libs:+, with ${libs[*]##*=} in /usr/local/lib}"
+}
+
 cmd_exec() {
 	local name=${1:?NAME}
 	shift
@@ -303,7 +331,7 @@ cmd_shell() {
 }
 
 case ${1:-} in
-image | cached | host-conf | start | load | client-image | exec | user | stop | shell)
+image | cached | host-conf | start | load | client-image | install-servers | exec | user | stop | shell)
 	c=${1//-/_}
 	shift
 	"cmd_$c" "$@"

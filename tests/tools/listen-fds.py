@@ -10,11 +10,15 @@ seqpacket sockets and hand over FIFOs or files. This does the same for tests:
 SPEC is NAME=KIND:ADDRESS with KIND one of tcp4 tcp6 udp4 udp6 unix
 unix-dgram unix-seqpacket vsock vsock-seqpacket (bound, and listening
 where the type listens; vsock ADDRESS is [CID]:PORT),
-fifo, file or netlink (ADDRESS unused). Execs COMMAND at once with
-LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES set, fds from 3 on.
+fifo, file or netlink (ADDRESS unused), memfd (ADDRESS: its content),
+tcp-reset (a TCP connection its peer reset) or tcp-unconnected (a TCP
+socket never connected); the last three stand for broken entries of an
+fd store. Execs COMMAND at once with LISTEN_FDS, LISTEN_PID and
+LISTEN_FDNAMES set, fds from 3 on.
 """
 import os
 import socket
+import struct
 import sys
 
 
@@ -56,6 +60,23 @@ def make(kind, addr):
         return os.open(addr, os.O_RDWR)
     if kind == "file":
         return os.open(addr, os.O_RDONLY)
+    if kind == "memfd":
+        fd = os.memfd_create("listen-fds")
+        os.write(fd, addr.encode())
+        return fd
+    if kind == "tcp-reset":
+        lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(1)
+        peer = socket.create_connection(lst.getsockname())
+        conn, _ = lst.accept()
+        # SO_LINGER 0: close() sends a reset.
+        peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        peer.close()
+        lst.close()
+        return conn.detach()
+    if kind == "tcp-unconnected":
+        return socket.socket(socket.AF_INET, socket.SOCK_STREAM).detach()
     if kind == "netlink":
         s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
         return s.detach()
@@ -88,4 +109,5 @@ def main():
     os.execvpe(cmd[0], cmd, env)
 
 
-main()
+if __name__ == "__main__":
+    main()

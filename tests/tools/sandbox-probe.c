@@ -38,7 +38,12 @@ main(int argc, char *argv[])
 	struct sockaddr_in in = { .sin_family = AF_INET };
 	struct sockaddr_un un = { .sun_family = AF_UNIX }, un2;
 	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 }, fdmsg;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct cmsghdr *cmsg;
 	char err[256];
 	int fd, tcp, usrv, ucli, uconn, r;
 
@@ -104,6 +109,19 @@ main(int argc, char *argv[])
 	report("send on a datagram socket connected before (notify)", r == 1);
 	r = (int)sendmsg(uconn, &msg, 0);
 	report("sendmsg on a datagram socket connected before (notify)", r == 1);
+	/* The fd store's FDSTORE=1: a connection's fd goes with the message. */
+	fdmsg = msg;
+	memset(&control, 0, sizeof(control));
+	fdmsg.msg_control = control.buf;
+	fdmsg.msg_controllen = sizeof(control.buf);
+	cmsg = CMSG_FIRSTHDR(&fdmsg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &tcp, sizeof(int));
+	r = (int)sendmsg(uconn, &fdmsg, 0);
+	report("sendmsg with an fd on a datagram socket connected before "
+	    "(fd store)", r == 1);
 	r = (int)syscall(__NR_io_uring_setup, 1, NULL);
 	report("set up io_uring", r >= 0 || errno == EFAULT);
 	execl("/bin/true", "true", (char *)NULL);

@@ -517,7 +517,7 @@ test_activate_refused_closes_all(void)
 	setenv("LISTEN_PID", env, 1);
 	setenv("LISTEN_FDS", "4", 1);
 	setenv("LISTEN_FDNAMES", "tcp:fifo:netlink:tcp2", 1);
-	CHECK(activate_collect(ACTIVATE_STREAM, &socks, skip_ignore, err,
+	CHECK(activate_collect(ACTIVATE_STREAM, &socks, NULL, skip_ignore, err,
 	    sizeof(err)) == -EPROTONOSUPPORT);
 	CHECK(socks == NULL);
 	CHECK(strstr(err, "netlink") != NULL);
