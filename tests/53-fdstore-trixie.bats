@@ -4,7 +4,7 @@
 # tests/lab/lab.sh): the units of systemd/*-fdstore*, a client that checks
 # every byte (sha256) and sees no reset, the unit without the store, and
 # what podman's notification relay does. Needs root and podman; skips and
-# says why otherwise. The same without systemd: tests/17-fdstore.bats.
+# says why otherwise. The same without systemd: tests/19-fdstore.bats.
 load fdstore-helpers
 
 setup_file() { fdstore_setup_file trixie; }
