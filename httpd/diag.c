@@ -196,7 +196,7 @@ diag_html_row(struct evbuffer *b, const char *label, const char *id,
     const char *value)
 {
 	evbuffer_add_printf(b, "<tr><th>%s</th><td id=\"%s\">", label, id);
-	response_htmlescape(b, value);
+	httpd_add_escaped(b, escape_html, value, strlen(value));
 	evbuffer_add_printf(b, "</td></tr>\n");
 }
 
@@ -270,7 +270,7 @@ diag_html(struct evbuffer *b, const struct diag_view *v)
 	diag_ifs_text(v->env, text, sizeof(text));
 	diag_html_row(b, "network interfaces", "interfaces", text);
 	evbuffer_add_printf(b, "</table>\n<p class=\"note\">");
-	response_htmlescape(b, diag_why);
+	httpd_add_escaped(b, escape_html, diag_why, sizeof(diag_why) - 1);
 	return evbuffer_add_printf(b, "</p>\n</body>\n</html>\n") < 0 ? -1 : 0;
 }
 
@@ -278,15 +278,8 @@ diag_html(struct evbuffer *b, const struct diag_view *v)
 static void
 diag_json_str(struct evbuffer *b, const char *s, size_t len)
 {
-	struct evbuffer_iovec vec;
-	size_t n = media_json_escape(NULL, 0, s, len);
-
 	evbuffer_add(b, "\"", 1);
-	if (evbuffer_reserve_space(b, (ev_ssize_t)n + 1, &vec, 1) == 1) {
-		media_json_escape(vec.iov_base, n + 1, s, len);
-		vec.iov_len = n;
-		evbuffer_commit_space(b, &vec, 1);
-	}
+	httpd_add_escaped(b, escape_json, s, len);
 	evbuffer_add(b, "\"", 1);
 }
 

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 
 #include "cache.h"
+#include "escape.h"
 #include "headers.h"
 #include "request.h"
 #include "server.h"
@@ -26,7 +27,8 @@
  *   accesslog.c  the access log
  * and the pure parts, each fuzzed and unit-tested on its own: request.c
  * (heads), headers.c (field values), path.c (paths below the root),
- * cond.c (preconditions).
+ * cond.c (preconditions), media.c (negotiation), escape.c (HTML, URL,
+ * JSON, log escaping), wbuf.c (the writer's buffer).
  */
 
 /* One read buffer for every connection: the loop is single-threaded, and
@@ -147,17 +149,6 @@ struct resp {
 	bool allow;		/* Allow: as on a 405 (OPTIONS) */
 };
 
-/* A fixed-size output buffer: what does not fit is cut and overflow set
- * (response.c). */
-struct wbuf {
-	char *p;
-	size_t len, max;
-	bool overflow;
-};
-void wbuf_add(struct wbuf *b, const char *s, size_t n);
-void wbuf_str(struct wbuf *b, const char *s);
-void wbuf_u64(struct wbuf *b, uint64_t v);
-
 /* httpd.c */
 void httpd_clock(struct httpd *h);
 
@@ -190,10 +181,21 @@ void diag_probe(struct diag_env *env);
 int response_send(struct client *c, const struct request *req,
     struct resp *r);
 int response_flush(struct client *c);
-/* Percent-encoding (all but unreserved characters, and '/' if
- * keep_slash) and HTML escaping, for links and Location:. */
-void response_urlencode(struct evbuffer *b, const char *s, bool keep_slash);
-void response_htmlescape(struct evbuffer *b, const char *s);
+
+/* s[0..len) escaped by esc (escape.h) at the end of b. -1: out of
+ * memory. */
+static inline int
+httpd_add_escaped(struct evbuffer *b, escape_fn *esc, const char *s,
+    size_t len)
+{
+	struct evbuffer_iovec v;
+	size_t n = esc(NULL, 0, s, len);
+
+	if (evbuffer_reserve_space(b, (ev_ssize_t)n + 1, &v, 1) != 1)
+		return -1;
+	v.iov_len = esc(v.iov_base, n + 1, s, len);
+	return evbuffer_commit_space(b, &v, 1);
+}
 
 /* accesslog.c */
 void accesslog_host(const struct peer *p, int family, char *buf,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "httpd.h"
+#include "wbuf.h"
 
 /* Bytes of one response sent per wake-up: a fast reader of a huge file
  * must not keep every other connection waiting. (Measured: 256 KiB to
@@ -33,69 +34,6 @@
  * server's whole CPU time per request. What the socket does not take
  * goes to the client's evbuffer.
  */
-void
-wbuf_add(struct wbuf *b, const char *s, size_t n)
-{
-	if (n > b->max - b->len) {
-		n = b->max - b->len;
-		b->overflow = true;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-void
-wbuf_str(struct wbuf *b, const char *s)
-{
-	wbuf_add(b, s, strlen(s));
-}
-
-void
-wbuf_u64(struct wbuf *b, uint64_t v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	wbuf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-void
-response_urlencode(struct evbuffer *b, const char *s, bool keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-		    c == '~' || (keep_slash && c == '/')) {
-			evbuffer_add(b, s, 1);
-		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-
-			evbuffer_add(b, e, 3);
-		}
-	}
-}
-
-void
-response_htmlescape(struct evbuffer *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':  evbuffer_add(b, "&amp;", 5); break;
-		case '<':  evbuffer_add(b, "&lt;", 4); break;
-		case '>':  evbuffer_add(b, "&gt;", 4); break;
-		case '"':  evbuffer_add(b, "&quot;", 6); break;
-		case '\'': evbuffer_add(b, "&#39;", 5); break;
-		default:   evbuffer_add(b, s, 1); break;
-		}
-	}
-}
 
 /* Sends what waits in c->out. 1: all of it; 0: the socket is full. */
 static int

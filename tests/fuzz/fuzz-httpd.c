@@ -13,6 +13,7 @@
 
 #include "cond.h"
 #include "headers.h"
+#include "escape.h"
 #include "media.h"
 #include "path.h"
 #include "request.h"
@@ -63,7 +64,7 @@ fuzz_span(const struct span *s)
 }
 
 /* Whether s is the inside of a JSON string: escapes whole, no control
- * character, valid UTF-8 (what media_json_escape() promises). */
+ * character, valid UTF-8 (what escape_json() promises). */
 static bool
 fuzz_json_ok(const char *s, size_t len)
 {
@@ -115,16 +116,16 @@ fuzz_json_ok(const char *s, size_t len)
 static void
 fuzz_json(const char *s, size_t len)
 {
-	size_t n = media_json_escape(NULL, 0, s, len), m;
+	size_t n = escape_json(NULL, 0, s, len), m;
 	char *out = malloc(n + 1);
 
 	if (!out)
 		return;
-	if (media_json_escape(out, n + 1, s, len) != n || strlen(out) != n ||
+	if (escape_json(out, n + 1, s, len) != n || strlen(out) != n ||
 	    !fuzz_json_ok(out, n) || n < len)
 		abort();
 	/* Cut short: a prefix, and still whole escapes. */
-	m = media_json_escape(out, n / 2 + 1, s, len);
+	m = escape_json(out, n / 2 + 1, s, len);
 	if (m != n || strlen(out) > n / 2 || !fuzz_json_ok(out, strlen(out)))
 		abort();
 	free(out);
