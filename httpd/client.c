@@ -3,14 +3,24 @@
  * A connection's life: reading request heads (pipelined or cut anywhere),
  * answering them in order, waiting for the socket when a response does not
  * fit, and the deadlines: --header-timeout, --keepalive-timeout,
- * --send-timeout. The runtime (common/server.c) accepted it and closes it.
+ * --send-timeout. The runtime (common/server.c) accepted it; this file
+ * alone decides when it ends (client_close(), client_linger()), arms its
+ * timers and writes the access log: the writer below only writes.
+ *
+ * The contract of the functions that can end a connection: they return -1
+ * when the client is gone (closed and freed, or lingering: its state
+ * released), and then the caller touches it no more; 0 or more when it is
+ * still served.
  */
+#include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "httpd.h"
@@ -22,7 +32,37 @@
 
 static int client_process(struct client *c, const char *data, size_t len);
 
-void
+/* The clock every response and log line of this second reads. */
+static void
+client_clock(struct httpd *h)
+{
+	struct timeval tv;
+	struct tm tm;
+
+	event_base_gettimeofday_cached(server_base(h->srv), &tv);
+	if (tv.tv_sec == h->now && h->date[0])
+		return;
+	h->now = tv.tv_sec;
+	hdr_date_format(h->now, h->date);
+	if (!localtime_r(&h->now, &tm) ||
+	    strftime(h->clf_date, sizeof(h->clf_date), "%d/%b/%Y:%H:%M:%S %z",
+	    &tm) == 0)
+		snprintf(h->clf_date, sizeof(h->clf_date), "-");
+}
+
+/* The invariants of a connection still served (not lingering, not gone):
+ * what its input buffer holds, and that writing means a response waits. */
+static void
+client_check(const struct client *c)
+{
+	assert(!c->base.lingering);
+	assert(c->in ? c->in_len <= c->in_cap : c->in_len == 0 && c->in_cap == 0);
+	assert(c->writing == response_out_busy(&c->out));
+	assert(c->out.sock == c->base.fd);
+}
+
+/* The connection ends, with why for the debug log. Always -1. */
+static int
 client_close(struct client *c, const char *why)
 {
 	char pt[PEER_TEXT_MAX];
@@ -31,6 +71,7 @@ client_close(struct client *c, const char *why)
 		log_debug("%s (fd %d): %s: closed: %s", c->base.sock->name,
 		    c->base.fd, peer_text(&c->base.peer, pt), why);
 	conn_close(&c->base);
+	return -1;
 }
 
 static void
@@ -43,8 +84,8 @@ client_timer(struct client *c, enum client_timer t)
 }
 
 /* Done, for why: FIN, drain what the peer still sends, close
- * (conn_linger()). The client must not be touched afterwards. */
-static void
+ * (conn_linger()). Always -1: the client's state is released. */
+static int
 client_linger(struct client *c, const char *why)
 {
 	char pt[PEER_TEXT_MAX];
@@ -55,15 +96,46 @@ client_linger(struct client *c, const char *why)
 		    peer_text(&c->base.peer, pt), why);
 	conn_linger(&c->base, c->h->tv[CLIENT_TIMER_LINGER],
 	    CLIENT_LINGER_BYTES);
+	return -1;
 }
 
-int
-client_wait_write(struct client *c)
+/*
+ * What the writer said, for the connection: 1 when the response is out;
+ * 0 when it waits for the socket (--send-timeout runs, re-armed at each
+ * step forward); -1 when the connection broke, and is closed.
+ */
+static int
+client_sent(struct client *c, enum response_result rr)
 {
-	c->writing = true;
-	conn_want(&c->base, EV_WRITE);
-	client_timer(c, CLIENT_TIMER_SEND);
-	return 0;
+	switch (rr) {
+	case RESPONSE_DONE:
+		c->writing = false;
+		return 1;
+	case RESPONSE_AGAIN:
+		c->writing = true;
+		conn_want(&c->base, EV_WRITE);
+		client_timer(c, CLIENT_TIMER_SEND);
+		return 0;
+	case RESPONSE_ERROR:
+		break;
+	}
+	return client_close(c, c->out.error);
+}
+
+/* r on the wire, logged. Returns as client_sent() does. */
+static int
+client_respond(struct client *c, const struct request *req,
+    const struct resp *r)
+{
+	struct httpd *h = c->h;
+	enum response_result rr;
+
+	rr = response_send(&h->writer, &c->out, req, r, c->close_after);
+	/* The writer may have had to end with Connection: close. */
+	c->close_after = c->out.closes;
+	if (h->conf.access_log)
+		accesslog_line(c, req, c->out.status, c->out.length);
+	return client_sent(c, rr);
 }
 
 /* Keeps data[0..len) as the connection's unparsed input. */
@@ -99,7 +171,7 @@ client_keep(struct client *c, const char *data, size_t len)
 }
 
 /* One request: its response, or the start of it. Returns as
- * response_send() does. */
+ * client_sent() does. */
 static int
 client_handle(struct client *c, const struct request *req)
 {
@@ -107,6 +179,7 @@ client_handle(struct client *c, const struct request *req)
 	struct resp r = { .fd = -1 };
 	int rc;
 
+	client_clock(h);
 	server_stats(h->srv)->requests++;
 	if (req->status) {
 		char pt[PEER_TEXT_MAX];
@@ -123,7 +196,7 @@ client_handle(struct client *c, const struct request *req)
 	c->close_after = req->must_close || !req->keep_alive ||
 	    server_stopping(h->srv) || h->conf.keepalive_timeout_ms == 0 ||
 	    r.status == 500;
-	rc = response_send(c, req, &r);
+	rc = client_respond(c, req, &r);
 	/* A generated body is in the socket or in c->out by now. */
 	evbuffer_drain(h->body, evbuffer_get_length(h->body));
 	return rc;
@@ -133,7 +206,7 @@ client_handle(struct client *c, const struct request *req)
 static void
 client_response_done(struct client *c)
 {
-	c->writing = false;
+	client_check(c);
 	/* Stopping under a unit with an fd store: the next request on this
 	 * connection is the next instance's (client_stop()). */
 	if (!c->close_after && server_stopping(c->h->srv) &&
@@ -162,13 +235,12 @@ client_process(struct client *c, const char *data, size_t len)
 	struct request req;
 	int rc;
 
+	client_check(c);
 	while (len > 0) {
 		if (request_parse(data, len, c->h->conf.max_header, &c->scanned,
 		    &req) == REQUEST_INCOMPLETE) {
-			if (client_keep(c, data, len) < 0) {
-				client_close(c, "out of memory");
-				return -1;
-			}
+			if (client_keep(c, data, len) < 0)
+				return client_close(c, "out of memory");
 			if (!c->head_armed) {
 				c->head_armed = true;
 				client_timer(c, CLIENT_TIMER_HEADER);
@@ -184,15 +256,12 @@ client_process(struct client *c, const char *data, size_t len)
 		if (c->close_after) {
 			if (rc == 0)
 				return 0;	/* linger once it is out */
-			client_linger(c, "last response sent");
-			return -1;
+			return client_linger(c, "last response sent");
 		}
 		if (rc == 0) {
 			/* Requests behind this one wait their turn. */
-			if (client_keep(c, data, len) < 0) {
-				client_close(c, "out of memory");
-				return -1;
-			}
+			if (client_keep(c, data, len) < 0)
+				return client_close(c, "out of memory");
 			return 0;
 		}
 		c->head_armed = false;
@@ -210,6 +279,8 @@ client_readable(struct client *c)
 	size_t space = HTTPD_READ_SIZE;
 	ssize_t n;
 
+	client_check(c);
+	assert(!c->writing);
 	if (c->in) {
 		dst = c->in + c->in_len;
 		space = c->in_cap - c->in_len;
@@ -250,7 +321,8 @@ client_io(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	if (what & EV_WRITE) {
-		if (response_flush(c) == 1)
+		assert(c->writing);
+		if (client_sent(c, response_flush(&c->h->writer, &c->out)) == 1)
 			client_response_done(c);
 	} else {
 		client_readable(c);
@@ -268,8 +340,9 @@ client_timeout_408(struct client *c)
 	    "--header-timeout", c->base.sock->name, c->base.fd,
 	    peer_text(&c->base.peer, pt));
 	client_keep(c, NULL, 0);
+	client_clock(c->h);
 	c->close_after = true;
-	if (response_send(c, NULL, &r) == 1)
+	if (client_respond(c, NULL, &r) == 1)
 		client_linger(c, "408 sent");
 }
 
@@ -278,6 +351,7 @@ client_timeout(struct conn *base)
 {
 	struct client *c = (struct client *)base;
 
+	client_check(c);
 	/*
 	 * A connection that waited for a request may have one on its way
 	 * right now: closing with it unread (or as it arrives) makes the
@@ -316,7 +390,7 @@ client_start(void *ctx, struct conn *base)
 	int one = 1;
 
 	c->h = h;
-	c->file_fd = -1;
+	response_out_init(&c->out, base->fd);
 	if (base->sock->family == AF_INET || base->sock->family == AF_INET6)
 		/* Responses are whole when we write them: never wait for an
 		 * ACK before sending the tail of one (MSG_MORE still joins a
@@ -398,12 +472,6 @@ client_release(struct conn *base)
 	free(c->in);
 	c->in = NULL;
 	c->in_len = c->in_cap = 0;
-	if (c->out) {
-		evbuffer_free(c->out);
-		c->out = NULL;
-	}
-	if (c->file_fd >= 0) {
-		close(c->file_fd);
-		c->file_fd = -1;
-	}
+	response_out_release(&c->out);
+	c->writing = false;
 }

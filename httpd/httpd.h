@@ -13,18 +13,22 @@
 #include "escape.h"
 #include "headers.h"
 #include "request.h"
+#include "response.h"
 #include "server.h"
 
 /*
- * socket-activate-httpd's module, split the way OpenBSD httpd is:
- *   httpd.c      the module: its state, shared clock, SIGTERM, STATUS=
- *   client.c     a connection's state machine and timers
+ * socket-activate-httpd's module, split the way OpenBSD httpd is, each
+ * file calling only the ones below it:
+ *   httpd.c      the module: its state, made once and freed by the runtime
+ *   client.c     a connection: reading requests, the state machine, the
+ *                deadlines, the access-log call, and the one close
  *   file.c       routing a request to a file, a redirect or an error
- *   cache.c      the open-file cache file.c serves from
  *   listing.c    directory listings (--list-directories)
  *   diag.c       the diagnostics page (--diagnostics)
- *   response.c   the response writer: head, body, sendfile
- *   accesslog.c  the access log
+ *   cache.c      the open-file cache file.c serves from
+ *   accesslog.c  the access log's line
+ *   response.c   the response writer: head, body, sendfile; it says done,
+ *                again or error, and never closes or arms a timer
  * and the pure parts, each fuzzed and unit-tested on its own: request.c
  * (heads), headers.c (field values), path.c (paths below the root),
  * cond.c (preconditions), media.c (negotiation), escape.c (HTML, URL,
@@ -35,10 +39,6 @@
  * a connection only keeps bytes of its own while a head is incomplete or
  * pipelined requests wait for a response to go out. */
 #define HTTPD_READ_SIZE (64 * 1024)
-/* Bodies up to this size are read into the response packet: one
- * sendmsg() instead of sendmsg() + sendfile(), whose page-cache splice
- * costs more than copying a few kilobytes. Larger ones go zero-copy. */
-#define HTTPD_COPY_MAX (16 * 1024)
 
 /* Where the built-in diagnostic page answers (--diagnostics). */
 #define HTTPD_DIAG_PATH "/.well-known/socket-activate"
@@ -94,19 +94,15 @@ struct httpd {
 	struct httpd_conf conf;
 	struct server *srv;
 	char *rbuf;			/* the read buffer every client shares */
-	char *head;			/* the response head being written */
-	size_t head_max;
+	struct response_writer writer;	/* its head and copy buffers */
 	char *rel;			/* path_resolve() output, + "/index.html" */
 	char *key;			/* the cache key of the path asked for */
 	size_t rel_size;
 	struct cache *cache;
 	struct evbuffer *body;		/* a generated body (listing, diag) */
-	char *copy;			/* a small file read in: see response.c */
 	const struct timeval *tv[CLIENT_NTIMERS];
 	time_t now;
-	char date[HDR_DATE_LEN];	/* Date: for now */
-	time_t lm_time;			/* the last Last-Modified formatted */
-	char lm[HDR_DATE_LEN];
+	char date[HDR_DATE_LEN];	/* Date: for now (client_clock()) */
 	char clf_date[40];		/* the access log's [...] for now */
 };
 
@@ -124,33 +120,9 @@ struct client {
 	size_t in_len, in_cap, scanned;
 	/* The response in flight: bytes the socket did not take at once,
 	 * then a file range for sendfile(). */
-	struct evbuffer *out;
-	int file_fd;
-	off_t file_off, file_end;
+	struct response_out out;
 	char host[ADDR_STRLEN];	/* the access log's host: no port */
 };
-
-/* What a handler decided; response_send() turns it into bytes. */
-struct resp {
-	int status;
-	const char *type;	/* Content-Type, NULL for none */
-	int fd;			/* file body, -1 for none */
-	uint64_t off, len, size;	/* range sent, and the file's size */
-	const char *body;	/* memory body when fd < 0 (NULL: default) */
-	size_t body_len;
-	bool file;		/* a file's content (Accept-Ranges) */
-	bool validators;	/* Last-Modified and ETag below */
-	char etag[HDR_ETAG_LEN];
-	char lastmod[HDR_DATE_LEN];
-	const char *location;	/* 301 */
-	bool no_store;
-	const char *vary;	/* Vary:, NULL for none */
-	const char *csp;	/* Content-Security-Policy:, NULL for none */
-	bool allow;		/* Allow: as on a 405 (OPTIONS) */
-};
-
-/* httpd.c */
-void httpd_clock(struct httpd *h);
 
 /* client.c: the runtime's calls for a connection (httpd.c's module). */
 int client_start(void *ctx, struct conn *base);
@@ -159,8 +131,6 @@ void client_timeout(struct conn *base);
 void client_stop(struct conn *base);
 void client_release(struct conn *base);
 int client_restore(struct conn *base, char *data, size_t len);
-/* The response in flight waits for the socket (--send-timeout runs). */
-int client_wait_write(struct client *c);
 
 /* file.c: GET or HEAD of a path: which file, or which error status. */
 int file_route(struct client *c, const struct request *req, struct resp *r);
@@ -175,12 +145,6 @@ int listing_make(struct client *c, int fd, struct resp *r);
  * asks for; and what it says about the process, found at start. */
 int diag_make(struct client *c, const struct request *req, struct resp *r);
 void diag_probe(struct diag_env *env);
-
-/* response.c: r on the wire. 1: all of it went out at once; 0: it waits
- * for the socket (client_flush() goes on); -1: the connection closed. */
-int response_send(struct client *c, const struct request *req,
-    struct resp *r);
-int response_flush(struct client *c);
 
 /* s[0..len) escaped by esc (escape.h) at the end of b. -1: out of
  * memory. */
@@ -202,8 +166,5 @@ void accesslog_host(const struct peer *p, int family, char *buf,
     size_t size);
 void accesslog_line(struct client *c, const struct request *req, int status,
     uint64_t bytes);
-
-/* client.c: the connection ends, with why for the debug log. */
-void client_close(struct client *c, const char *why);
 
 #endif
