@@ -175,12 +175,20 @@ response_start(const struct response_writer *w, struct response_out *o,
 	return response_flush(w, o);
 }
 
+/* Whether the response is about the representation itself: only these
+ * carry its validators and --cache-control. */
+static bool
+response_describes_file(int status)
+{
+	return status == 200 || status == 206 || status == 304;
+}
+
 /* The head of r, with a body of blen bytes, into b. */
 static void
 response_head(const struct response_writer *w, const struct request *req,
     const struct resp *r, uint64_t blen, bool closes, struct wbuf *b)
 {
-	bool validators = r->validators;
+	bool validators = r->validators && response_describes_file(r->status);
 	char range[96];
 
 	wbuf_str(b, "HTTP/1.1 ");
@@ -223,8 +231,8 @@ response_head(const struct response_writer *w, const struct request *req,
 	}
 	if (r->status == 405 || r->allow)
 		wbuf_str(b, "\r\nAllow: GET, HEAD, OPTIONS");
-	/* --cache-control is for files: r->validators is set for 200, 206
-	 * and 304 answers from a file, and nothing else. */
+	/* --cache-control is for files: with their validators. no-store
+	 * (the diagnostics page) forbids keeping any answer, errors too. */
 	if (r->no_store) {
 		wbuf_str(b, "\r\nCache-Control: no-store");
 	} else if (validators && w->cache_control) {

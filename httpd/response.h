@@ -18,6 +18,13 @@
  * struct response_out, a large file in sendfile() steps. It only writes:
  * it never closes the connection, arms a timer or logs; it says done,
  * again or error, and the caller (client.c) decides what follows.
+ *
+ * Which header fields a status carries is decided here, for every
+ * response alike, not by each handler: validators (Last-Modified, ETag)
+ * and --cache-control only on 200, 206 and 304, where they describe the
+ * representation sent or confirmed (RFC 9110 8.8, 15.4.5); an error
+ * never carries them, whatever the handler had filled in before it
+ * failed, so no cache keeps an error for a file's max-age.
  */
 
 /* Small file bodies are read into memory and leave with the head in one
@@ -38,7 +45,7 @@ struct resp {
 	char etag[HDR_ETAG_LEN];
 	char lastmod[HDR_DATE_LEN];
 	const char *location;	/* 301 */
-	bool no_store;		/* Cache-Control: no-store */
+	bool no_store;		/* Cache-Control: no-store, on any status */
 	const char *vary;	/* Vary:, NULL for none */
 	const char *csp;	/* Content-Security-Policy:, NULL for none */
 	bool allow;		/* Allow: as on a 405 (OPTIONS) */

@@ -268,6 +268,60 @@ EOF
 	grep -q 'files are sent with Cache-Control: max-age=60' "$(LOG)"
 }
 
+# error_head STATUS-LINE LENGTH [FIELD...]: the response in $output is
+# exactly the plain error of STATUS: no Last-Modified, ETag, Accept-Ranges
+# or Cache-Control, whatever --cache-control says.
+error_head() {
+	is_head "$1" "Content-Type: text/plain; charset=utf-8" \
+		"Content-Length: $2" "${@:3}"
+}
+
+@test "semantics: no error a file request can get carries validators or --cache-control" {
+	make_site
+	head -c 100000 /dev/zero >"$WWW/big.bin"	# kept open by the cache
+	start_httpd --cache-control 'public, max-age=86400' --max-header-size 1K \
+		--header-timeout 1
+	long=$(printf 'a%.0s' $(seq 1100))
+	run raw -- 'GET /missing.txt HTTP/1.1\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 404 Not Found" 14
+	run raw -- 'GET /empty/ HTTP/1.1\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 403 Forbidden" 14
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Match: "x"\r\n\r\n'
+	error_head "HTTP/1.1 412 Precondition Failed" 24
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=100-\r\n\r\n'
+	error_head "HTTP/1.1 416 Range Not Satisfiable" 26 "Content-Range: bytes */13"
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n'
+	error_head "HTTP/1.1 400 Bad Request" 16 "Connection: close"
+	run raw -- 'POST /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 405 Method Not Allowed" 23 "Allow: GET, HEAD, OPTIONS"
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n'
+	error_head "HTTP/1.1 413 Content Too Large" 22 "Connection: close"
+	run raw -- "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n"
+	error_head "HTTP/1.1 414 URI Too Long" 17 "Connection: close"
+	run raw -- "GET /hello.txt HTTP/1.1\r\nHost: x\r\nX: $long\r\n\r\n"
+	error_head "HTTP/1.1 431 Request Header Fields Too Large" 36 "Connection: close"
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n'
+	error_head "HTTP/1.1 501 Not Implemented" 20 "Connection: close"
+	run raw -- 'GET /hello.txt HTTP/2.0\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 505 HTTP Version Not Supported" 31 "Connection: close"
+	run raw --keep -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n'
+	error_head "HTTP/1.1 408 Request Timeout" 20 "Connection: close"
+	# Out of descriptors, where the open-file cache keeps a large file
+	# open and each response sends from a duplicate of it: the accept and
+	# the file's own descriptor fit under the limit, the duplicate does
+	# not (the case that sent a 503 with the file's ETag and a day of
+	# max-age).
+	pid=$(server_pid)
+	free=($(ls "/proc/$pid/fd" | python3 -c 'import sys
+used = {int(l) for l in sys.stdin}
+print(*[f for f in range(len(used) + 3) if f not in used][:3])'))
+	echo "open: $(ls "/proc/$pid/fd" | sort -n | tr '\n' ' '); the first free: ${free[*]}"
+	prlimit --pid "$pid" --nofile=${free[2]}:${free[2]}
+	run raw -- 'GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 503 Service Unavailable" 24
+	grep -q 'cannot open a cached file: Too many open files' "$(LOG)"
+}
+
 @test "semantics: without --cache-control no response has Cache-Control" {
 	start_httpd
 	run curl -s -i "$URL/hello.txt"
