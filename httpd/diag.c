@@ -60,6 +60,7 @@ struct diag_view {
 	char client_host[ADDR_STRLEN];	/* the client's address, no port */
 	long long client_port;		/* -1: none (Unix) */
 	const char *socket;		/* how the socket came to the server */
+	struct span method;		/* as GET would show it: see diag_view() */
 	char request[600];		/* the request line, target cut at 512 */
 };
 
@@ -143,8 +144,13 @@ diag_view(struct client *c, const struct request *req, struct diag_view *v)
 	v->socket = !s->activated ? "bound by the server itself (--listen)" :
 	    s->listening ? "listening socket passed by systemd (Accept=no)" :
 	    "connection passed by systemd (Accept=yes)";
+	/* The page shows the request line, and HEAD must announce the
+	 * length GET would send (RFC 9110 9.3.2): HEAD describes the page
+	 * GET gets, which says GET. */
+	v->method = req->method == REQUEST_HEAD ?
+	    (struct span){ "GET", 3 } : req->method_name;
 	snprintf(v->request, sizeof(v->request), "%.*s %.*s HTTP/1.%d",
-	    (int)req->method_name.len, req->method_name.p,
+	    (int)v->method.len, v->method.p,
 	    (int)(req->target.len > 512 ? 512 : req->target.len), req->target.p,
 	    req->minor);
 }
@@ -363,7 +369,7 @@ diag_json(struct evbuffer *b, const struct diag_view *v,
 	evbuffer_add_printf(b, "\n  }");
 	diag_json_env(b, v->env);
 	evbuffer_add_printf(b, ",\n  \"request\": {\n    \"method\": ");
-	diag_json_str(b, req->method_name.p, req->method_name.len);
+	diag_json_str(b, v->method.p, v->method.len);
 	evbuffer_add_printf(b, ",\n    \"target\": ");
 	diag_json_str(b, req->target.p, req->target.len);
 	return evbuffer_add_printf(b, ",\n    \"version\": \"HTTP/1.%d\"\n"
