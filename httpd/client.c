@@ -381,6 +381,14 @@ client_timeout(struct conn *base)
 	}
 }
 
+void
+client_init(struct conn *base)
+{
+	struct client *c = (struct client *)base;
+
+	response_out_init(&c->out, -1);
+}
+
 int
 client_start(void *ctx, struct conn *base)
 {
@@ -390,7 +398,8 @@ client_start(void *ctx, struct conn *base)
 	int one = 1;
 
 	c->h = h;
-	response_out_init(&c->out, base->fd);
+	assert(c->out.file_fd == -1);	/* client_init() */
+	c->out.sock = base->fd;
 	if (base->sock->family == AF_INET || base->sock->family == AF_INET6)
 		/* Responses are whole when we write them: never wait for an
 		 * ACK before sending the tail of one (MSG_MORE still joins a

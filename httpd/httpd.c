@@ -43,6 +43,7 @@ httpd_free(void *ctx)
 static const struct server_module httpd_module = {
 	.conn_size = sizeof(struct client),
 	.conn_io = client_io,
+	.conn_init = client_init,
 	.conn_start = client_start,
 	.conn_timeout = client_timeout,
 	.conn_stop = client_stop,

@@ -125,6 +125,7 @@ struct client {
 };
 
 /* client.c: the runtime's calls for a connection (httpd.c's module). */
+void client_init(struct conn *base);
 int client_start(void *ctx, struct conn *base);
 void client_io(evutil_socket_t fd, short what, void *arg);
 void client_timeout(struct conn *base);
