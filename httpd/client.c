@@ -138,6 +138,14 @@ client_respond(struct client *c, const struct request *req,
 	return client_sent(c, rr);
 }
 
+/*
+ * A partial head's buffer starts this small and doubles as more of it
+ * arrives, up to --max-header-size: an idle or slow connection costs what
+ * it sent, not the largest head it may send, and strict overcommit
+ * accounting sees the same.
+ */
+#define CLIENT_IN_MIN 1024
+
 /* Keeps data[0..len) as the connection's unparsed input. */
 static int
 client_keep(struct client *c, const char *data, size_t len)
@@ -155,9 +163,8 @@ client_keep(struct client *c, const char *data, size_t len)
 		c->in_len = len;
 		return 0;
 	}
-	/* From the shared buffer: room for a whole head, so the rest of an
-	 * incomplete one can be read in behind it. */
-	cap = len > c->h->conf.max_header ? len : c->h->conf.max_header;
+	/* From the shared buffer. */
+	cap = len > CLIENT_IN_MIN ? len : CLIENT_IN_MIN;
 	free(c->in);
 	c->in = malloc(cap);
 	if (!c->in) {
@@ -166,6 +173,26 @@ client_keep(struct client *c, const char *data, size_t len)
 	}
 	memcpy(c->in, data, len);
 	c->in_len = len;
+	c->in_cap = cap;
+	return 0;
+}
+
+/* Room behind an incomplete head that fills its buffer: twice as much,
+ * but never beyond --max-header-size, where the head is decided. */
+static int
+client_grow(struct client *c)
+{
+	size_t cap = c->in_cap * 2, max = c->h->conf.max_header;
+	char *p;
+
+	/* Shorter than max, or request_parse() would have answered it. */
+	assert(c->in_len == c->in_cap && c->in_len < max);
+	if (cap > max)
+		cap = max;
+	p = realloc(c->in, cap);
+	if (!p)
+		return -ENOMEM;
+	c->in = p;
 	c->in_cap = cap;
 	return 0;
 }
@@ -282,15 +309,14 @@ client_readable(struct client *c)
 	client_check(c);
 	assert(!c->writing);
 	if (c->in) {
-		dst = c->in + c->in_len;
-		space = c->in_cap - c->in_len;
-		/* Cannot happen (an incomplete head is shorter than the
-		 * buffer), but recv() of 0 bytes would look like an EOF. */
-		if (space == 0) {
-			client_close(c, "input buffer full");
+		if (c->in_len == c->in_cap && client_grow(c) < 0) {
+			client_close(c, "out of memory");
 			return;
 		}
+		dst = c->in + c->in_len;
+		space = c->in_cap - c->in_len;
 	}
+	assert(space > 0);	/* recv() of 0 bytes would look like an EOF */
 	n = recv(c->base.fd, dst, space, 0);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)

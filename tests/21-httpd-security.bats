@@ -178,6 +178,26 @@ load fixtures/httpd/helpers
 	ok=$(printf 'a%.0s' $(seq 8000))
 	run raw -- "GET /hello.txt HTTP/1.1\r\nHost: a\r\nX: $ok\r\n\r\n"
 	[ "$(status_of "$output")" = 200 ]
+	# The same heads in 500-byte pieces, each read on its own: the
+	# buffer of a partial head grows with them up to the bound.
+	run python3 - 127.0.0.1 "$PORT" <<'PY'
+import socket, sys, time
+for n in (8000, 8200):
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    head = b"GET /hello.txt HTTP/1.1\r\nHost: a\r\nX: " + b"a" * n + b"\r\n\r\n"
+    try:
+        for i in range(0, len(head), 500):
+            s.sendall(head[i:i + 500])
+            time.sleep(0.02)
+    except OSError:
+        pass
+    s.settimeout(10)
+    print(n, s.recv(4096).split(b"\r\n")[0].decode())
+PY
+	echo "$output"
+	[ "${lines[0]}" = "8000 HTTP/1.1 200 OK" ]
+	[ "${lines[1]}" = "8200 HTTP/1.1 431 Request Header Fields Too Large" ]
 }
 
 @test "httpd: slow header delivery is cut with 408 at --header-timeout while a normal client is served" {

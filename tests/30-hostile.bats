@@ -272,6 +272,49 @@ PY
 	[ "$(curl -s -m 2 "$URL/hello.txt")" = "hello, world" ]
 }
 
+@test "httpd: 1500 partial heads cost what they sent, not --max-header-size each: all answered under a data limit 6 MiB above the server at rest" {
+	skip_under_valgrind "an address-space limit on the process under test"
+	[[ ${BUILD_DIR:-} != */asan ]] ||
+		skip "ASan's allocator maps memory of its own: a data limit would measure ASan"
+	start_and_settle
+	# The server's private writable memory (what RLIMIT_DATA counts) may
+	# grow by 6 MiB: enough for 1500 connections and what they sent,
+	# not for 1500 buffers of --max-header-size (8 KiB each: 12 MiB).
+	data=$(awk '/^VmData:/ { print $2 }' "/proc/$PID/status")
+	limit=$(((data + 6144) * 1024))
+	prlimit --pid "$PID" --data=$limit:$limit --nofile=4096:4096
+	run timeout 60 python3 - 127.0.0.1 "$PORT" <<'PY'
+import resource, socket, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+conns = []
+for _ in range(1500):
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+    s.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n")
+    conns.append(s)
+ok = 0
+for s in conns:
+    s.settimeout(10)
+    d = b""
+    try:
+        s.sendall(b"Connection: close\r\n\r\n")
+        while True:
+            c = s.recv(4096)
+            if not c:
+                break
+            d += c
+    except OSError:
+        pass
+    ok += d.startswith(b"HTTP/1.1 200 OK\r\n") and d.endswith(b"hello, world\n")
+    s.close()
+print(ok)
+PY
+	echo "answered: $output"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1500 ]
+	run grep -c 'out of memory' "$(LOG)"
+	[ "$output" = 0 ]
+}
+
 @test "httpd: a half-closed client (shutdown SHUT_WR after its requests) gets every pipelined response complete, then the connection closes" {
 	make_site
 	head -c 8M /dev/urandom >"$WWW/large.bin"
