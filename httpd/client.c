@@ -182,7 +182,7 @@ client_keep(struct client *c, const char *data, size_t len)
 static int
 client_grow(struct client *c)
 {
-	size_t cap = c->in_cap * 2, max = c->h->conf.max_header;
+	size_t cap = c->in_cap * 2, max = c->h->conf.limits.head;
 	char *p;
 
 	/* Shorter than max, or request_parse() would have answered it. */
@@ -245,10 +245,35 @@ client_response_done(struct client *c)
 	}
 	conn_want(&c->base, EV_READ);
 	c->head_armed = false;
-	if (c->in_len)
-		(void)client_process(c, c->in, c->in_len);
-	else
-		client_timer(c, CLIENT_TIMER_IDLE);
+	/* What waited behind the response, if anything; and the deadline
+	 * for what comes next. */
+	(void)client_process(c, c->in, c->in_len);
+}
+
+/*
+ * The content behind a head already answered, read and dropped from
+ * data[0..len): returns how much of it was the content's (the rest is the
+ * next request), or -1 when the connection ends here, the content broken
+ * or too large: what followed cannot be told from it.
+ */
+static ssize_t
+client_skip(struct client *c, const char *data, size_t len)
+{
+	size_t used;
+
+	switch (content_skip(&c->content, data, len, &used)) {
+	case CONTENT_MORE:
+		return (ssize_t)len;
+	case CONTENT_DONE:
+		c->in_content = false;
+		c->head_armed = false;
+		return (ssize_t)used;
+	case CONTENT_INVALID:
+		return client_linger(c, "content not in chunked framing");
+	case CONTENT_TOO_LARGE:
+		return client_linger(c, "content larger than --max-body-size");
+	}
+	return client_close(c, "cannot happen");
 }
 
 /*
@@ -260,11 +285,20 @@ static int
 client_process(struct client *c, const char *data, size_t len)
 {
 	struct request req;
+	ssize_t n;
 	int rc;
 
 	client_check(c);
 	while (len > 0) {
-		if (request_parse(data, len, c->h->conf.max_header, &c->scanned,
+		if (c->in_content) {
+			n = client_skip(c, data, len);
+			if (n < 0)
+				return -1;
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (request_parse(data, len, &c->h->conf.limits, &c->scanned,
 		    &req) == REQUEST_INCOMPLETE) {
 			if (client_keep(c, data, len) < 0)
 				return client_close(c, "out of memory");
@@ -278,6 +312,7 @@ client_process(struct client *c, const char *data, size_t len)
 		rc = client_handle(c, &req);
 		if (rc < 0)
 			return -1;
+		client_check(c);
 		data += req.len;
 		len -= req.len;
 		if (c->close_after) {
@@ -285,16 +320,33 @@ client_process(struct client *c, const char *data, size_t len)
 				return 0;	/* linger once it is out */
 			return client_linger(c, "last response sent");
 		}
+		/* The content is read after the response, which never
+		 * depends on it: then the next request starts. */
+		c->head_armed = false;
+		if (req.content == REQUEST_CONTENT_LENGTH) {
+			content_start_length(&c->content, req.content_length,
+			    c->h->conf.limits.content);
+			c->in_content = true;
+		} else if (req.content == REQUEST_CONTENT_CHUNKED) {
+			content_start_chunked(&c->content,
+			    c->h->conf.limits.content);
+			c->in_content = true;
+		}
 		if (rc == 0) {
 			/* Requests behind this one wait their turn. */
 			if (client_keep(c, data, len) < 0)
 				return client_close(c, "out of memory");
 			return 0;
 		}
-		c->head_armed = false;
 	}
 	client_keep(c, NULL, 0);
-	client_timer(c, CLIENT_TIMER_IDLE);
+	if (!c->in_content) {
+		client_timer(c, CLIENT_TIMER_IDLE);
+	} else if (!c->head_armed) {
+		/* The rest of the content has --header-timeout to come. */
+		c->head_armed = true;
+		client_timer(c, CLIENT_TIMER_HEADER);
+	}
 	return 0;
 }
 
@@ -326,7 +378,8 @@ client_readable(struct client *c)
 	}
 	if (n == 0) {
 		client_close(c, c->in_len ? "peer closed in the middle of a "
-		    "request head" : NULL);
+		    "request head" : c->in_content ? "peer closed in the middle "
+		    "of a request's content" : NULL);
 		return;
 	}
 	/* A head that is not complete in this read starts its deadline in
@@ -388,7 +441,11 @@ client_timeout(struct conn *base)
 	 */
 	switch (c->timer) {
 	case CLIENT_TIMER_HEADER:
-		if (c->in_len > 0 && !c->writing)
+		if (c->in_content)
+			/* Its request is answered: nothing to say. */
+			client_linger(c, "content not complete within "
+			    "--header-timeout");
+		else if (c->in_len > 0 && !c->writing)
 			client_timeout_408(c);
 		else
 			client_linger(c, "no request within --header-timeout");
@@ -476,13 +533,13 @@ int
 client_restore(struct conn *base, char *data, size_t len)
 {
 	struct client *c = (struct client *)base;
-	size_t cap = len > c->h->conf.max_header ? len : c->h->conf.max_header;
+	size_t cap = len > c->h->conf.limits.head ? len : c->h->conf.limits.head;
 	char *in;
 
 	if (len == 0)
 		return 0;
 	/* More than one read behind a head never waits in a client. */
-	if (len > HTTPD_READ_SIZE && len > c->h->conf.max_header) {
+	if (len > HTTPD_READ_SIZE && len > c->h->conf.limits.head) {
 		free(data);
 		client_close(c, "more bytes in flight than a client holds");
 		return -1;

@@ -66,9 +66,9 @@ httpd_new(struct server *srv, const struct httpd_conf *conf)
 	h->srv = srv;
 	/* A head holds Location:, up to three times the path, plus the
 	 * query, the fixed fields and --cache-control. */
-	h->writer.head_max = 4 * conf->max_header + 4096 +
+	h->writer.head_max = 4 * conf->limits.head + 4096 +
 	    (conf->cache_control ? strlen(conf->cache_control) : 0);
-	h->rel_size = conf->max_header + sizeof("/index.html");
+	h->rel_size = conf->limits.head + sizeof("/index.html");
 	h->rbuf = malloc(HTTPD_READ_SIZE);
 	h->writer.head = malloc(h->writer.head_max);
 	h->rel = malloc(h->rel_size);

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 
 #include "cache.h"
+#include "content.h"
 #include "escape.h"
 #include "headers.h"
 #include "request.h"
@@ -30,9 +31,10 @@
  *   response.c   the response writer: head, body, sendfile; it says done,
  *                again or error, and never closes or arms a timer
  * and the pure parts, each fuzzed and unit-tested on its own: request.c
- * (heads), headers.c (field values), path.c (paths below the root),
- * cond.c (preconditions), media.c (negotiation), escape.c (HTML, URL,
- * JSON, log escaping), wbuf.c (the writer's buffer).
+ * (heads), content.c (what follows a head), headers.c (field values),
+ * path.c (paths below the root), cond.c (preconditions), media.c
+ * (negotiation), escape.c (HTML, URL, JSON, log escaping), wbuf.c (the
+ * writer's buffer).
  */
 
 /* One read buffer for every connection: the loop is single-threaded, and
@@ -61,7 +63,9 @@ struct diag_env {
 
 struct httpd_conf {
 	int rootfd;			/* the directory served, opened once */
-	size_t max_header;		/* request line + header fields */
+	/* --max-header-size: request line + header fields; --max-body-size:
+	 * content after a GET, HEAD or OPTIONS head, read and dropped. */
+	struct request_limits limits;
 	unsigned header_timeout_ms;	/* a whole head must arrive in this */
 	unsigned keepalive_timeout_ms;	/* idle between requests; 0: close */
 	unsigned send_timeout_ms;	/* a reader that takes nothing this long */
@@ -114,6 +118,8 @@ struct client {
 	bool writing;		/* a response waits for the socket */
 	bool head_armed;	/* the header deadline runs for this request */
 	bool close_after;	/* close once the response in flight is out */
+	bool in_content;	/* reading the content of a request answered */
+	struct content content;
 	/* Unparsed input, only while a head is incomplete or requests wait
 	 * behind a response; NULL otherwise. */
 	char *in;

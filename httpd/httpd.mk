@@ -35,7 +35,7 @@ HTTPD_BIN = $(B)/socket-activate-httpd
 
 # The pure parts, shared by the server, the unit tests and the fuzzers.
 HTTPD_CORE_SRC = httpd/request.c httpd/path.c httpd/headers.c httpd/media.c \
-	httpd/cond.c httpd/escape.c httpd/wbuf.c
+	httpd/cond.c httpd/escape.c httpd/wbuf.c httpd/content.c
 HTTPD_CORE_OBJ = $(HTTPD_CORE_SRC:%.c=$(B)/%.o)
 # The module: connections, routing, responses, logs.
 HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c httpd/cache.c \
@@ -43,7 +43,8 @@ HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c httpd/cache.c \
 HTTPD_OBJ = $(B)/httpd/main.o $(HTTPD_MODULE_SRC:%.c=$(B)/%.o) \
 	$(HTTPD_CORE_OBJ)
 UNIT_HTTPD_BIN = $(B)/unit/test-httpd
-UNIT_HTTPD_OBJ = $(B)/tests/unit/test-httpd.o $(B)/tests/unit/test-request.o
+UNIT_HTTPD_OBJ = $(B)/tests/unit/test-httpd.o $(B)/tests/unit/test-request.o \
+	$(B)/tests/unit/test-content.o
 UNIT_MEDIA_BIN = $(B)/unit/test-media
 UNIT_MEDIA_OBJ = $(B)/tests/unit/test-media.o
 UNIT_ESCAPE_BIN = $(B)/unit/test-escape

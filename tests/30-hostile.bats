@@ -85,11 +85,11 @@ probe_while() {
 	wait_for 5 fds_at_most "$PID" "$BASE_FDS"
 }
 
-@test "httpd: slowloris with slow bodies (slowhttptest -B) is refused at once (405 for POST, 413 for GET) while a normal client is served" {
+@test "httpd: slowloris with slow bodies (slowhttptest -B) is refused at once (405 for POST, 413 for GET above --max-body-size) while a normal client is served" {
 	need_slowhttptest
 	start_and_settle
 	for verb in POST GET; do
-		slowhttptest -B -t $verb -c 200 -r 200 -i 1 -s 65536 -x 10 -l 10 -p 2 \
+		slowhttptest -B -t $verb -c 200 -r 200 -i 1 -s 1048576 -x 10 -l 10 -p 2 \
 			-u "$URL/hello.txt" -g -o body-$verb >body-$verb.out 2>&1 </dev/null 3>&- &
 		attack=$!
 		BG_PIDS+=("$attack")

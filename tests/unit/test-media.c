@@ -9,6 +9,9 @@
 #include "request.h"
 #include "unit.h"
 
+/* --max-header-size, --max-body-size */
+static const struct request_limits lim = { 8192, 65536 };
+
 /* The diagnostics page's forms, in its order of preference. */
 static const char *const offers[] = {
 	"text/plain", "text/html", "application/json",
@@ -153,18 +156,18 @@ test_accept_field(void)
 	struct request req;
 	size_t scanned = 0;
 
-	CHECK(request_parse(h, strlen(h), 8192, &scanned, &req) ==
+	CHECK(request_parse(h, strlen(h), &lim, &scanned, &req) ==
 	    REQUEST_DONE && req.status == 0);
 	CHECK(req.accept.len == 9 && memcmp(req.accept.p, "text/html", 9) == 0);
 	h = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 	scanned = 0;
-	CHECK(request_parse(h, strlen(h), 8192, &scanned, &req) ==
+	CHECK(request_parse(h, strlen(h), &lim, &scanned, &req) ==
 	    REQUEST_DONE && req.status == 0 && req.accept.p == NULL);
 	/* A list field in two lines is a request (RFC 9110 5.3): the first
 	 * is kept and the repeat noted, for the page that reads it. */
 	h = "GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nAccept: text/html\r\n\r\n";
 	scanned = 0;
-	CHECK(request_parse(h, strlen(h), 8192, &scanned, &req) ==
+	CHECK(request_parse(h, strlen(h), &lim, &scanned, &req) ==
 	    REQUEST_DONE && req.status == 0 && req.accept_repeated);
 	CHECK(req.accept.len == 3 && memcmp(req.accept.p, "*/*", 3) == 0);
 	CHECK(strcmp(request_reason(406), "Not Acceptable") == 0);
