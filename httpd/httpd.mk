@@ -53,9 +53,16 @@ UNIT_ESCAPE_OBJ = $(B)/tests/unit/test-escape.o
 $(HTTPD_OBJ) $(UNIT_HTTPD_OBJ) $(UNIT_MEDIA_OBJ) $(UNIT_ESCAPE_OBJ): override CPPFLAGS += $(LLHTTP_CFLAGS)
 $(UNIT_HTTPD_OBJ) $(UNIT_MEDIA_OBJ) $(UNIT_ESCAPE_OBJ): override CPPFLAGS += -Ihttpd -Itests/unit
 
+# Runs a command where openat2() is ENOSYS (the path walk's tests).
+NO_OPENAT2_BIN = $(B)/no-openat2
+
 BINS += $(HTTPD_BIN)
+TEST_BINS += $(NO_OPENAT2_BIN)
 MANS += httpd/socket-activate-httpd.1
 UNIT_BINS += $(UNIT_HTTPD_BIN) $(UNIT_MEDIA_BIN) $(UNIT_ESCAPE_BIN)
+
+$(NO_OPENAT2_BIN): $(B)/tests/tools/no-openat2.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(HTTPD_BIN): $(HTTPD_OBJ) $(LLHTTP_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LLHTTP_LIBS) $(LDLIBS)

@@ -80,6 +80,31 @@ resume_refused() {
 	[ "$(body <<<"$output")" = ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ]
 }
 
+@test "semantics: If-Range with the file's exact Last-Modified date gets the range; any other date, the whole file" {
+	start_httpd
+	etag=$(etag_of "$WWW/data.bin")
+	# data.bin: Tue, 02 Jan 2024 03:04:05 GMT, in any form of HTTP-date.
+	for d in 'Tue, 02 Jan 2024 03:04:05 GMT' 'Tuesday, 02-Jan-24 03:04:05 GMT'; do
+		run raw -- "GET /data.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\nIf-Range: $d\r\n\r\n"
+		echo "If-Range: $d -> ${lines[0]}"
+		is_head "HTTP/1.1 206 Partial Content" "Content-Type: application/octet-stream" \
+			"Content-Length: 4" "Last-Modified: Tue, 02 Jan 2024 03:04:05 GMT" \
+			"ETag: $etag" "Content-Range: bytes 0-3/36"
+		[ "$(body <<<"$output")" = 0123 ]
+	done
+	# A second before or after, or not a date: the file has changed as
+	# far as the client can tell, so all of it (RFC 9110 13.1.5).
+	for d in 'Tue, 02 Jan 2024 03:04:04 GMT' 'Tue, 02 Jan 2024 03:04:06 GMT' \
+	    'yesterday'; do
+		run raw -- "GET /data.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\nIf-Range: $d\r\n\r\n"
+		echo "If-Range: $d -> ${lines[0]}"
+		is_head "HTTP/1.1 200 OK" "Content-Type: application/octet-stream" \
+			"Content-Length: 36" "Last-Modified: Tue, 02 Jan 2024 03:04:05 GMT" \
+			"ETag: $etag" "Accept-Ranges: bytes"
+		[ "$(body <<<"$output")" = 0123456789abcdefghijklmnopqrstuvwxyz ]
+	done
+}
+
 @test "semantics: a repeated precondition field is 400; If-None-Match on OPTIONS is 412, not 304" {
 	start_httpd
 	for f in If-Match If-None-Match If-Unmodified-Since If-Modified-Since If-Range; do

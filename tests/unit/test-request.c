@@ -81,6 +81,18 @@ test_requests(void)
 		{ "GET http://example.com/x?y HTTP/1.1\r\nHost: a\r\n\r\n", 0 },
 		{ "GET HTTP://example.com HTTP/1.1\r\nHost: a\r\n\r\n", 0 },
 		{ "GET ftp://example.com/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		/* The absolute form's host is checked as Host is (llhttp 8
+		 * refuses some of these bytes in any target itself; the
+		 * userinfo's '@' only our check does). */
+		{ "GET http://a<b>/x HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET http://a\"b/x HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET http://a{b}/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET http://user@a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET http://a\\b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET https://a|b?x HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET http://a\x80/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET http://[::1]:8080/x HTTP/1.1\r\nHost: a\r\n\r\n", 0 },
+		{ "GET http://a.example-1.org:80/x HTTP/1.1\r\nHost: a\r\n\r\n", 0 },
 		{ "GET /a?b[]=1&c=%41 HTTP/1.1\r\nHost: a\r\n\r\n", 0 },
 		{ "GET /a?b\"c HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
 		{ "GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 0 },
@@ -162,6 +174,9 @@ test_requests(void)
 	st = parse_status("GET http://example.com:8080 HTTP/1.1\r\nHost: a\r\n\r\n",
 	    &req);
 	CHECK(st == 0 && req.path.len == 1 && req.path.p[0] == '/');
+	/* A bad host there closes the connection, as any malformed head. */
+	CHECK(parse_status("GET http://a<b>/x HTTP/1.1\r\nHost: a\r\n\r\n",
+	    &req) == 400 && req.must_close && !req.keep_alive);
 
 	/* Keep-alive: HTTP/1.0 only when asked; Connection: close ends it. */
 	CHECK(parse_status("GET / HTTP/1.0\r\n\r\n", &req) == 0 && !req.keep_alive);
