@@ -4,28 +4,7 @@
  * the response head and the access-log line are written for every request,
  * and vsnprintf() costs many times these few copies.
  */
-#include <assert.h>
-#include <string.h>
-
 #include "wbuf.h"
-
-void
-wbuf_add(struct wbuf *b, const char *s, size_t n)
-{
-	assert(b->len <= b->max);
-	if (n > b->max - b->len) {
-		n = b->max - b->len;
-		b->overflow = true;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-void
-wbuf_str(struct wbuf *b, const char *s)
-{
-	wbuf_add(b, s, strlen(s));
-}
 
 void
 wbuf_u64(struct wbuf *b, uint64_t v)
