@@ -60,7 +60,6 @@ client_check(const struct client *c)
 	/* (The full check, response_out_busy(), only where it is cheap: a
 	 * response waiting is rare.) */
 	assert(c->writing ? response_out_busy(&c->out) : c->out.file_fd < 0);
-	assert(c->out.sock == c->base.fd);
 }
 
 /* The connection ends, with why for the debug log. Always -1. */
@@ -107,7 +106,7 @@ client_linger(struct client *c, const char *why)
  * step forward); -1 when the connection broke, and is closed.
  */
 static int
-client_sent(struct client *c, enum response_result rr)
+client_sent(struct client *c, enum response_result rr, const char *why)
 {
 	switch (rr) {
 	case RESPONSE_DONE:
@@ -121,7 +120,7 @@ client_sent(struct client *c, enum response_result rr)
 	case RESPONSE_ERROR:
 		break;
 	}
-	return client_close(c, c->out.error);
+	return client_close(c, why);
 }
 
 /* r on the wire, logged. Returns as client_sent() does. */
@@ -130,14 +129,17 @@ client_respond(struct client *c, const struct request *req,
     const struct resp *r)
 {
 	struct httpd *h = c->h;
+	struct response_sent sent;
 	enum response_result rr;
+	const char *why = NULL;
 
-	rr = response_send(&h->writer, &c->out, req, r, c->close_after);
+	rr = response_send(&h->writer, &c->out, c->base.fd, req, r,
+	    c->close_after, &sent, &why);
 	/* The writer may have had to end with Connection: close. */
-	c->close_after = c->out.closes;
+	c->close_after = sent.closes;
 	if (h->conf.access_log)
-		accesslog_line(c, req, c->out.status, c->out.length);
-	return client_sent(c, rr);
+		accesslog_line(c, req, sent.status, sent.length);
+	return client_sent(c, rr, why);
 }
 
 /*
@@ -252,6 +254,23 @@ client_response_done(struct client *c)
 	(void)client_process(c, c->in, c->in_len);
 }
 
+/* The content req announces is read next: its state, only while it is
+ * (a connection that never sends content never pays for it). */
+static int
+client_content(struct client *c, const struct request *req)
+{
+	assert(!c->content);
+	c->content = malloc(sizeof(*c->content));
+	if (!c->content)
+		return -ENOMEM;
+	if (req->content == REQUEST_CONTENT_LENGTH)
+		content_start_length(c->content, req->content_length,
+		    c->h->conf.limits.content);
+	else
+		content_start_chunked(c->content, c->h->conf.limits.content);
+	return 0;
+}
+
 /*
  * The content behind a head already answered, read and dropped from
  * data[0..len): returns how much of it was the content's (the rest is the
@@ -263,11 +282,12 @@ client_skip(struct client *c, const char *data, size_t len)
 {
 	size_t used;
 
-	switch (content_skip(&c->content, data, len, &used)) {
+	switch (content_skip(c->content, data, len, &used)) {
 	case CONTENT_MORE:
 		return (ssize_t)len;
 	case CONTENT_DONE:
-		c->in_content = false;
+		free(c->content);
+		c->content = NULL;
 		c->head_armed = false;
 		return (ssize_t)used;
 	case CONTENT_INVALID:
@@ -292,7 +312,7 @@ client_process(struct client *c, const char *data, size_t len)
 
 	client_check(c);
 	while (len > 0) {
-		if (c->in_content) {
+		if (c->content) {
 			n = client_skip(c, data, len);
 			if (n < 0)
 				return -1;
@@ -325,15 +345,9 @@ client_process(struct client *c, const char *data, size_t len)
 		/* The content is read after the response, which never
 		 * depends on it: then the next request starts. */
 		c->head_armed = false;
-		if (req.content == REQUEST_CONTENT_LENGTH) {
-			content_start_length(&c->content, req.content_length,
-			    c->h->conf.limits.content);
-			c->in_content = true;
-		} else if (req.content == REQUEST_CONTENT_CHUNKED) {
-			content_start_chunked(&c->content,
-			    c->h->conf.limits.content);
-			c->in_content = true;
-		}
+		if (req.content != REQUEST_CONTENT_NONE &&
+		    client_content(c, &req) < 0)
+			return client_close(c, "out of memory");
 		if (rc == 0) {
 			/* Requests behind this one wait their turn. */
 			if (client_keep(c, data, len) < 0)
@@ -342,7 +356,7 @@ client_process(struct client *c, const char *data, size_t len)
 		}
 	}
 	client_keep(c, NULL, 0);
-	if (!c->in_content) {
+	if (!c->content) {
 		client_timer(c, CLIENT_TIMER_IDLE);
 	} else if (!c->head_armed) {
 		/* The rest of the content has --header-timeout to come. */
@@ -380,7 +394,7 @@ client_readable(struct client *c)
 	}
 	if (n == 0) {
 		client_close(c, c->in_len ? "peer closed in the middle of a "
-		    "request head" : c->in_content ? "peer closed in the middle "
+		    "request head" : c->content ? "peer closed in the middle "
 		    "of a request's content" : NULL);
 		return;
 	}
@@ -402,8 +416,13 @@ client_io(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	if (what & EV_WRITE) {
+		const char *why = NULL;
+		enum response_result rr;
+
 		assert(c->writing);
-		if (client_sent(c, response_flush(&c->h->writer, &c->out)) == 1)
+		/* Not in client_sent()'s arguments: why is set by the call. */
+		rr = response_flush(&c->h->writer, &c->out, c->base.fd, &why);
+		if (client_sent(c, rr, why) == 1)
 			client_response_done(c);
 	} else {
 		client_readable(c);
@@ -443,7 +462,7 @@ client_timeout(struct conn *base)
 	 */
 	switch (c->timer) {
 	case CLIENT_TIMER_HEADER:
-		if (c->in_content)
+		if (c->content)
 			/* Its request is answered: nothing to say. */
 			client_linger(c, "content not complete within "
 			    "--header-timeout");
@@ -471,7 +490,7 @@ client_init(struct conn *base)
 {
 	struct client *c = (struct client *)base;
 
-	response_out_init(&c->out, -1);
+	response_out_init(&c->out);
 }
 
 int
@@ -484,7 +503,6 @@ client_start(void *ctx, struct conn *base)
 
 	c->h = h;
 	assert(c->out.file_fd == -1);	/* client_init() */
-	c->out.sock = base->fd;
 	if (base->sock->family == AF_INET || base->sock->family == AF_INET6)
 		/* Responses are whole when we write them: never wait for an
 		 * ACK before sending the tail of one (MSG_MORE still joins a
@@ -568,4 +586,6 @@ client_release(struct conn *base)
 	c->in_len = c->in_cap = 0;
 	response_out_release(&c->out);
 	c->writing = false;
+	free(c->content);
+	c->content = NULL;
 }

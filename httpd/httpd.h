@@ -118,8 +118,8 @@ struct client {
 	bool writing;		/* a response waits for the socket */
 	bool head_armed;	/* the header deadline runs for this request */
 	bool close_after;	/* close once the response in flight is out */
-	bool in_content;	/* reading the content of a request answered */
-	struct content content;
+	/* The content of a request answered, while it is read; else NULL. */
+	struct content *content;
 	/* Unparsed input, only while a head is incomplete or requests wait
 	 * behind a response; NULL otherwise. */
 	char *in;

@@ -35,9 +35,9 @@
  */
 
 void
-response_out_init(struct response_out *o, int sock)
+response_out_init(struct response_out *o)
 {
-	*o = (struct response_out){ .sock = sock, .file_fd = -1 };
+	*o = (struct response_out){ .file_fd = -1 };
 }
 
 void
@@ -61,16 +61,16 @@ response_out_busy(const struct response_out *o)
 }
 
 static enum response_result
-response_fail(struct response_out *o, const char *why)
+response_fail(const char **why, const char *reason)
 {
-	o->error = why;
+	*why = reason;
 	return RESPONSE_ERROR;
 }
 
 /* Sends what waits in o->pending. */
 static enum response_result
 response_send_pending(const struct response_writer *w, struct response_out *o,
-    int more)
+    int sock, int more, const char **why)
 {
 	struct evbuffer_iovec v[16];
 	struct msghdr msg = { .msg_iov = (struct iovec *)v };
@@ -80,13 +80,13 @@ response_send_pending(const struct response_writer *w, struct response_out *o,
 	while (o->pending && evbuffer_get_length(o->pending) > 0) {
 		nv = evbuffer_peek(o->pending, -1, NULL, v, 16);
 		msg.msg_iovlen = (size_t)(nv > 16 ? 16 : nv);
-		n = sendmsg(o->sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | more);
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | more);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
 				return RESPONSE_AGAIN;
-			return response_fail(o, strerror(errno));
+			return response_fail(why, strerror(errno));
 		}
 		evbuffer_drain(o->pending, (size_t)n);
 		*w->bytes_out += (size_t)n;
@@ -95,13 +95,15 @@ response_send_pending(const struct response_writer *w, struct response_out *o,
 }
 
 enum response_result
-response_flush(const struct response_writer *w, struct response_out *o)
+response_flush(const struct response_writer *w, struct response_out *o,
+    int sock, const char **why)
 {
 	size_t budget = RESPONSE_SEND_BUDGET;
 	enum response_result rr;
 	ssize_t n;
 
-	rr = response_send_pending(w, o, o->file_fd >= 0 ? MSG_MORE : 0);
+	rr = response_send_pending(w, o, sock, o->file_fd >= 0 ? MSG_MORE : 0,
+	    why);
 	if (rr != RESPONSE_DONE)
 		return rr;
 	while (o->file_fd >= 0 && o->file_off < o->file_end) {
@@ -111,17 +113,17 @@ response_flush(const struct response_writer *w, struct response_out *o)
 			want = budget;
 		if (want == 0)
 			return RESPONSE_AGAIN;
-		n = sendfile(o->sock, o->file_fd, &o->file_off, want);
+		n = sendfile(sock, o->file_fd, &o->file_off, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
 				return RESPONSE_AGAIN;
-			return response_fail(o, strerror(errno));
+			return response_fail(why, strerror(errno));
 		}
 		if (n == 0)
 			/* Content-Length is out: the only honest end left. */
-			return response_fail(o, "file shrank while being sent");
+			return response_fail(why, "file shrank while being sent");
 		budget -= (size_t)n;
 		*w->bytes_out += (size_t)n;
 		/* Short: the socket buffer is full. Trying again would only
@@ -139,7 +141,8 @@ response_flush(const struct response_writer *w, struct response_out *o)
 /* Starts sending head+body (and then the file set in o->file_*). */
 static enum response_result
 response_start(const struct response_writer *w, struct response_out *o,
-    const char *head, size_t hlen, const char *body, size_t blen)
+    int sock, const char *head, size_t hlen, const char *body, size_t blen,
+    const char **why)
 {
 	struct iovec iov[2] = {
 		{ .iov_base = (void *)head, .iov_len = hlen },
@@ -151,11 +154,11 @@ response_start(const struct response_writer *w, struct response_out *o,
 
 	/* MSG_MORE: the head waits for the first file bytes, so a small
 	 * file leaves in one segment with it. */
-	n = sendmsg(o->sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT |
+	n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT |
 	    (o->file_fd >= 0 ? MSG_MORE : 0));
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			return response_fail(o, strerror(errno));
+			return response_fail(why, strerror(errno));
 		n = 0;
 	}
 	sent = (size_t)n;
@@ -169,10 +172,10 @@ response_start(const struct response_writer *w, struct response_out *o,
 		    (blen > 0 && evbuffer_add(o->pending,
 		    body + (sent > hlen ? sent - hlen : 0),
 		    blen - (sent > hlen ? sent - hlen : 0)) < 0))
-			return response_fail(o, "out of memory");
+			return response_fail(why, "out of memory");
 		return RESPONSE_AGAIN;
 	}
-	return response_flush(w, o);
+	return response_flush(w, o, sock, why);
 }
 
 /* Whether the response is about the representation itself: only these
@@ -256,7 +259,8 @@ response_head(const struct response_writer *w, const struct request *req,
 
 enum response_result
 response_send(const struct response_writer *w, struct response_out *o,
-    const struct request *req, const struct resp *r, bool closes)
+    int sock, const struct request *req, const struct resp *r, bool closes,
+    struct response_sent *sent, const char **why)
 {
 	struct wbuf b = { .p = w->head, .max = w->head_max };
 	bool head = req && req->method == REQUEST_HEAD;
@@ -303,10 +307,8 @@ response_send(const struct response_writer *w, struct response_out *o,
 		body = w->copy;
 	}
 	/* else (a file that shrank meanwhile): sendfile() finds out. */
-	o->status = status;
-	o->length = blen;
-	o->closes = closes;
-	o->error = NULL;
+	*sent = (struct response_sent){ .status = status, .length = blen,
+	    .closes = closes };
 	o->file_fd = fd;
 	o->file_off = (off_t)r->off;
 	o->file_end = (off_t)(r->off + r->len);
@@ -318,6 +320,6 @@ response_send(const struct response_writer *w, struct response_out *o,
 		b.len += (size_t)blen;
 		blen = 0;
 	}
-	return response_start(w, o, b.p, b.len, fd >= 0 ? NULL : body,
-	    fd >= 0 ? 0 : (size_t)blen);
+	return response_start(w, o, sock, b.p, b.len, fd >= 0 ? NULL : body,
+	    fd >= 0 ? 0 : (size_t)blen, why);
 }

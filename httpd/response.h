@@ -61,43 +61,48 @@ struct response_writer {
 	uint64_t *bytes_out;	/* the server's count, added to here */
 };
 
-/* One connection's response in flight: the writer's part of it. */
+/* One connection's response in flight: the writer's part of it, kept
+ * small (every idle connection has one). */
 struct response_out {
-	int sock;		/* the connection's socket (not ours) */
 	struct evbuffer *pending;	/* what the socket did not take */
 	int file_fd;		/* the file still to send, or -1 */
 	off_t file_off, file_end;
-	/* The last response started, as sent: for the access log. */
+};
+
+/* A response as response_send() started it: for the access log, and for
+ * what may follow it on the connection. */
+struct response_sent {
 	int status;
 	uint64_t length;	/* its body: 0 for HEAD and 304 */
 	bool closes;		/* it said Connection: close */
-	const char *error;	/* why, after RESPONSE_ERROR */
 };
 
 enum response_result {
 	RESPONSE_DONE,		/* all of it is out */
 	RESPONSE_AGAIN,		/* the rest waits: response_flush() once the
 				 * socket is writable */
-	RESPONSE_ERROR,		/* the connection is broken: out->error */
+	RESPONSE_ERROR,		/* the connection is broken: *why says how */
 };
 
-/* Nothing in flight on the socket sock. */
-void response_out_init(struct response_out *o, int sock);
+/* Nothing in flight. */
+void response_out_init(struct response_out *o);
 /* Drops what is in flight (the file is closed). */
 void response_out_release(struct response_out *o);
 /* Whether a response waits for the socket. */
 bool response_out_busy(const struct response_out *o);
 
 /*
- * Starts r on o, which has nothing in flight: its head (Connection: close
- * if closes; keep-alive spelt out for HTTP/1.0), and its body unless the
- * request is HEAD (req NULL: no request could be read). Takes r->fd.
+ * Starts r on the socket sock, whose o has nothing in flight: its head
+ * (Connection: close if closes; keep-alive spelt out for HTTP/1.0), and
+ * its body unless the request is HEAD (req NULL: no request could be
+ * read). Takes r->fd. *sent says what went (or goes) out.
  */
 enum response_result response_send(const struct response_writer *w,
-    struct response_out *o, const struct request *req, const struct resp *r,
-    bool closes);
-/* Goes on with what waits in o. */
+    struct response_out *o, int sock, const struct request *req,
+    const struct resp *r, bool closes, struct response_sent *sent,
+    const char **why);
+/* Goes on with what waits in o for sock. */
 enum response_result response_flush(const struct response_writer *w,
-    struct response_out *o);
+    struct response_out *o, int sock, const char **why);
 
 #endif
