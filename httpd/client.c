@@ -240,7 +240,7 @@ client_response_done(struct client *c)
 	client_check(c);
 	/* Stopping under a unit with an fd store: the next request on this
 	 * connection is the next instance's (client_stop()). */
-	if (!c->close_after && server_stopping(c->h->srv) &&
+	if (!c->close_after && !c->content && server_stopping(c->h->srv) &&
 	    conn_keep(&c->base, c->in, c->in_len) == 0)
 		return;
 	if (c->close_after || server_stopping(c->h->srv)) {
@@ -537,12 +537,15 @@ client_stop(struct conn *base)
 
 	/* Under a unit with an fd store, a connection waiting for a
 	 * request (or with part of one) goes to the next instance now, one
-	 * with a response in flight once it is out. */
-	if (!c->writing && conn_keep(base, c->in, c->in_len) == 0)
+	 * with a response in flight once it is out. Not one in the middle
+	 * of content being dropped: the next instance would take the rest
+	 * of it for a request. */
+	if (!c->writing && !c->content &&
+	    conn_keep(base, c->in, c->in_len) == 0)
 		return;
 	if (!c->writing && c->in_len == 0)
 		client_linger(c, "stopping");
-	else if (c->writing && !server_can_keep(c->h->srv))
+	else if (c->writing && (!server_can_keep(c->h->srv) || c->content))
 		c->close_after = true;
 }
 
@@ -553,7 +556,9 @@ int
 client_restore(struct conn *base, char *data, size_t len)
 {
 	struct client *c = (struct client *)base;
-	size_t cap = len > c->h->conf.limits.head ? len : c->h->conf.limits.head;
+	/* As client_keep() would have kept them: room for what came, the
+	 * buffer grows from there (client_grow()). */
+	size_t cap = len > CLIENT_IN_MIN ? len : CLIENT_IN_MIN;
 	char *in;
 
 	if (len == 0)
