@@ -428,7 +428,10 @@ cli_parse(const struct cli_prog *p, void *ctx, int argc, char **argv,
 		for (i = 0; opts[i].name && opts[i].val != opt; i++)
 			;
 		if (!opts[i].name) {
+			/* getopt_long() said why (an unknown option, a
+			 * missing value): whatever came before it, no run. */
 			fprintf(stderr, "Try '%s --help'.\n", p->name);
+			ret = 2;
 			goto out;
 		}
 		o = i < nown ? &p->options[i] : &cli_shared_opts[i - nown];

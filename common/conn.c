@@ -58,6 +58,8 @@ conn_new(struct server *srv, const struct sock *s, int fd,
 	srv->stats.conns_total++;
 	server_touch(srv);
 	c = calloc(1, m->conn_size);
+	if (c && m->conn_init)
+		m->conn_init(c);
 	if (c)
 		c->ev = event_new(srv->base, fd, EV_READ | EV_PERSIST,
 		    m->conn_io, c);

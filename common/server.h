@@ -94,6 +94,12 @@ struct server_module {
 	/* ev's callback; arg is the struct conn. */
 	event_callback_fn conn_io;
 	/*
+	 * The module's part of a connection just allocated (zeroed), before
+	 * anything else can see it: descriptor fields get -1 here, so no
+	 * window holds a valid-looking 0. May be NULL.
+	 */
+	void (*conn_init)(struct conn *c);
+	/*
 	 * A new connection, fully set up by the runtime (ev made, not
 	 * added). Returns 0 when serving it (the module adds ev), or -errno
 	 * to have the runtime close it at once.

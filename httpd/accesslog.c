@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "httpd.h"
 #include "log.h"
+#include "wbuf.h"
 
 /*
  * The CLF host: the address without its port ("::1", "vsock:3"), and for a
@@ -54,48 +56,19 @@ accesslog_host(const struct peer *p, int family, char *buf, size_t size)
 	}
 }
 
-/* The line is built by hand, not with printf: at tens of thousands of
- * requests a second, vsnprintf() was 40% of the server's instructions
- * (callgrind, make bench-httpd). */
+/* The line is built by hand, not with printf: it is written for every
+ * request, and vsnprintf() would cost more than the rest of the line. */
 
-/*
- * Appends a peer-controlled string, escaped: printable ASCII stays, the
- * rest (and '"', '\\', and spaces when !spaces) becomes \xHH; at most max
- * input bytes and size - 1 output bytes, then "..." if it was cut.
- */
+/* s[0..len) escaped (escape_log()) onto the line: at most max bytes of s
+ * and size bytes of the line. */
 static void
 line_escape(struct wbuf *l, const char *s, size_t len, size_t max,
     size_t size, bool spaces)
 {
-	static const char hex[] = "0123456789abcdef";
-	char *dst = l->p + l->len;
-	size_t i, o = 0;
-
 	/* Never beyond the line: size is what the field may take of it. */
-	if (size > l->max - l->len)
-		size = l->max - l->len;
-	for (i = 0; i < len && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool plain = (c >= 0x21 && c < 0x7f && c != '"' && c != '\\') ||
-		    (c == ' ' && spaces);
-
-		/* Room for this byte and for the "..." after it. */
-		if (o + (plain ? 1 : 4) + 4 >= size)
-			break;
-		if (plain) {
-			dst[o++] = (char)c;
-		} else {
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 15];
-		}
-	}
-	if (i < len && o + 4 < size) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	l->len += o;
+	if (size > wbuf_room(l))
+		size = wbuf_room(l);
+	l->len += escape_log(l->p + l->len, size, s, len, max, spaces);
 }
 
 /* A quoted field: "-" when absent. */

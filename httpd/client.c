@@ -3,14 +3,24 @@
  * A connection's life: reading request heads (pipelined or cut anywhere),
  * answering them in order, waiting for the socket when a response does not
  * fit, and the deadlines: --header-timeout, --keepalive-timeout,
- * --send-timeout. The runtime (common/server.c) accepted it and closes it.
+ * --send-timeout. The runtime (common/server.c) accepted it; this file
+ * alone decides when it ends (client_close(), client_linger()), arms its
+ * timers and writes the access log: the writer below only writes.
+ *
+ * The contract of the functions that can end a connection: they return -1
+ * when the client is gone (closed and freed, or lingering: its state
+ * released), and then the caller touches it no more; 0 or more when it is
+ * still served.
  */
+#include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "httpd.h"
@@ -22,7 +32,38 @@
 
 static int client_process(struct client *c, const char *data, size_t len);
 
-void
+/* The clock every response and log line of this second reads. */
+static void
+client_clock(struct httpd *h)
+{
+	struct timeval tv;
+	struct tm tm;
+
+	event_base_gettimeofday_cached(server_base(h->srv), &tv);
+	if (tv.tv_sec == h->now && h->date[0])
+		return;
+	h->now = tv.tv_sec;
+	hdr_date_format(h->now, h->date);
+	if (!localtime_r(&h->now, &tm) ||
+	    strftime(h->clf_date, sizeof(h->clf_date), "%d/%b/%Y:%H:%M:%S %z",
+	    &tm) == 0)
+		snprintf(h->clf_date, sizeof(h->clf_date), "-");
+}
+
+/* The invariants of a connection still served (not lingering, not gone):
+ * what its input buffer holds, and that writing means a response waits. */
+static inline void
+client_check(const struct client *c)
+{
+	assert(!c->base.lingering);
+	assert(c->in ? c->in_len <= c->in_cap : c->in_len == 0 && c->in_cap == 0);
+	/* (The full check, response_out_busy(), only where it is cheap: a
+	 * response waiting is rare.) */
+	assert(c->writing ? response_out_busy(&c->out) : c->out.file_fd < 0);
+}
+
+/* The connection ends, with why for the debug log. Always -1. */
+static int
 client_close(struct client *c, const char *why)
 {
 	char pt[PEER_TEXT_MAX];
@@ -31,6 +72,7 @@ client_close(struct client *c, const char *why)
 		log_debug("%s (fd %d): %s: closed: %s", c->base.sock->name,
 		    c->base.fd, peer_text(&c->base.peer, pt), why);
 	conn_close(&c->base);
+	return -1;
 }
 
 static void
@@ -43,8 +85,8 @@ client_timer(struct client *c, enum client_timer t)
 }
 
 /* Done, for why: FIN, drain what the peer still sends, close
- * (conn_linger()). The client must not be touched afterwards. */
-static void
+ * (conn_linger()). Always -1: the client's state is released. */
+static int
 client_linger(struct client *c, const char *why)
 {
 	char pt[PEER_TEXT_MAX];
@@ -55,16 +97,58 @@ client_linger(struct client *c, const char *why)
 		    peer_text(&c->base.peer, pt), why);
 	conn_linger(&c->base, c->h->tv[CLIENT_TIMER_LINGER],
 	    CLIENT_LINGER_BYTES);
+	return -1;
 }
 
-int
-client_wait_write(struct client *c)
+/*
+ * What the writer said, for the connection: 1 when the response is out;
+ * 0 when it waits for the socket (--send-timeout runs, re-armed at each
+ * step forward); -1 when the connection broke, and is closed.
+ */
+static int
+client_sent(struct client *c, enum response_result rr, const char *why)
 {
-	c->writing = true;
-	conn_want(&c->base, EV_WRITE);
-	client_timer(c, CLIENT_TIMER_SEND);
-	return 0;
+	switch (rr) {
+	case RESPONSE_DONE:
+		c->writing = false;
+		return 1;
+	case RESPONSE_AGAIN:
+		c->writing = true;
+		conn_want(&c->base, EV_WRITE);
+		client_timer(c, CLIENT_TIMER_SEND);
+		return 0;
+	case RESPONSE_ERROR:
+		break;
+	}
+	return client_close(c, why);
 }
+
+/* r on the wire, logged. Returns as client_sent() does. */
+static int
+client_respond(struct client *c, const struct request *req,
+    const struct resp *r)
+{
+	struct httpd *h = c->h;
+	struct response_sent sent;
+	enum response_result rr;
+	const char *why = NULL;
+
+	rr = response_send(&h->writer, &c->out, c->base.fd, req, r,
+	    c->close_after, &sent, &why);
+	/* The writer may have had to end with Connection: close. */
+	c->close_after = sent.closes;
+	if (h->conf.access_log)
+		accesslog_line(c, req, sent.status, sent.length);
+	return client_sent(c, rr, why);
+}
+
+/*
+ * A partial head's buffer starts this small and doubles as more of it
+ * arrives, up to --max-header-size: an idle or slow connection costs what
+ * it sent, not the largest head it may send, and strict overcommit
+ * accounting sees the same.
+ */
+#define CLIENT_IN_MIN 1024
 
 /* Keeps data[0..len) as the connection's unparsed input. */
 static int
@@ -83,9 +167,8 @@ client_keep(struct client *c, const char *data, size_t len)
 		c->in_len = len;
 		return 0;
 	}
-	/* From the shared buffer: room for a whole head, so the rest of an
-	 * incomplete one can be read in behind it. */
-	cap = len > c->h->conf.max_header ? len : c->h->conf.max_header;
+	/* From the shared buffer. */
+	cap = len > CLIENT_IN_MIN ? len : CLIENT_IN_MIN;
 	free(c->in);
 	c->in = malloc(cap);
 	if (!c->in) {
@@ -98,8 +181,28 @@ client_keep(struct client *c, const char *data, size_t len)
 	return 0;
 }
 
+/* Room behind an incomplete head that fills its buffer: twice as much,
+ * but never beyond --max-header-size, where the head is decided. */
+static int
+client_grow(struct client *c)
+{
+	size_t cap = c->in_cap * 2, max = c->h->conf.limits.head;
+	char *p;
+
+	/* Shorter than max, or request_parse() would have answered it. */
+	assert(c->in_len == c->in_cap && c->in_len < max);
+	if (cap > max)
+		cap = max;
+	p = realloc(c->in, cap);
+	if (!p)
+		return -ENOMEM;
+	c->in = p;
+	c->in_cap = cap;
+	return 0;
+}
+
 /* One request: its response, or the start of it. Returns as
- * response_send() does. */
+ * client_sent() does. */
 static int
 client_handle(struct client *c, const struct request *req)
 {
@@ -107,6 +210,7 @@ client_handle(struct client *c, const struct request *req)
 	struct resp r = { .fd = -1 };
 	int rc;
 
+	client_clock(h);
 	server_stats(h->srv)->requests++;
 	if (req->status) {
 		char pt[PEER_TEXT_MAX];
@@ -123,7 +227,7 @@ client_handle(struct client *c, const struct request *req)
 	c->close_after = req->must_close || !req->keep_alive ||
 	    server_stopping(h->srv) || h->conf.keepalive_timeout_ms == 0 ||
 	    r.status == 500;
-	rc = response_send(c, req, &r);
+	rc = client_respond(c, req, &r);
 	/* A generated body is in the socket or in c->out by now. */
 	evbuffer_drain(h->body, evbuffer_get_length(h->body));
 	return rc;
@@ -133,10 +237,10 @@ client_handle(struct client *c, const struct request *req)
 static void
 client_response_done(struct client *c)
 {
-	c->writing = false;
+	client_check(c);
 	/* Stopping under a unit with an fd store: the next request on this
 	 * connection is the next instance's (client_stop()). */
-	if (!c->close_after && server_stopping(c->h->srv) &&
+	if (!c->close_after && !c->content && server_stopping(c->h->srv) &&
 	    conn_keep(&c->base, c->in, c->in_len) == 0)
 		return;
 	if (c->close_after || server_stopping(c->h->srv)) {
@@ -145,10 +249,53 @@ client_response_done(struct client *c)
 	}
 	conn_want(&c->base, EV_READ);
 	c->head_armed = false;
-	if (c->in_len)
-		(void)client_process(c, c->in, c->in_len);
+	/* What waited behind the response, if anything; and the deadline
+	 * for what comes next. */
+	(void)client_process(c, c->in, c->in_len);
+}
+
+/* The content req announces is read next: its state, only while it is
+ * (a connection that never sends content never pays for it). */
+static int
+client_content(struct client *c, const struct request *req)
+{
+	assert(!c->content);
+	c->content = malloc(sizeof(*c->content));
+	if (!c->content)
+		return -ENOMEM;
+	if (req->content == REQUEST_CONTENT_LENGTH)
+		content_start_length(c->content, req->content_length,
+		    c->h->conf.limits.content);
 	else
-		client_timer(c, CLIENT_TIMER_IDLE);
+		content_start_chunked(c->content, c->h->conf.limits.content);
+	return 0;
+}
+
+/*
+ * The content behind a head already answered, read and dropped from
+ * data[0..len): returns how much of it was the content's (the rest is the
+ * next request), or -1 when the connection ends here, the content broken
+ * or too large: what followed cannot be told from it.
+ */
+static ssize_t
+client_skip(struct client *c, const char *data, size_t len)
+{
+	size_t used;
+
+	switch (content_skip(c->content, data, len, &used)) {
+	case CONTENT_MORE:
+		return (ssize_t)len;
+	case CONTENT_DONE:
+		free(c->content);
+		c->content = NULL;
+		c->head_armed = false;
+		return (ssize_t)used;
+	case CONTENT_INVALID:
+		return client_linger(c, "content not in chunked framing");
+	case CONTENT_TOO_LARGE:
+		return client_linger(c, "content larger than --max-body-size");
+	}
+	return client_close(c, "cannot happen");
 }
 
 /*
@@ -160,15 +307,23 @@ static int
 client_process(struct client *c, const char *data, size_t len)
 {
 	struct request req;
+	ssize_t n;
 	int rc;
 
+	client_check(c);
 	while (len > 0) {
-		if (request_parse(data, len, c->h->conf.max_header, &c->scanned,
-		    &req) == REQUEST_INCOMPLETE) {
-			if (client_keep(c, data, len) < 0) {
-				client_close(c, "out of memory");
+		if (c->content) {
+			n = client_skip(c, data, len);
+			if (n < 0)
 				return -1;
-			}
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (request_parse(data, len, &c->h->conf.limits, &c->scanned,
+		    &req) == REQUEST_INCOMPLETE) {
+			if (client_keep(c, data, len) < 0)
+				return client_close(c, "out of memory");
 			if (!c->head_armed) {
 				c->head_armed = true;
 				client_timer(c, CLIENT_TIMER_HEADER);
@@ -179,26 +334,35 @@ client_process(struct client *c, const char *data, size_t len)
 		rc = client_handle(c, &req);
 		if (rc < 0)
 			return -1;
+		client_check(c);
 		data += req.len;
 		len -= req.len;
 		if (c->close_after) {
 			if (rc == 0)
 				return 0;	/* linger once it is out */
-			client_linger(c, "last response sent");
-			return -1;
+			return client_linger(c, "last response sent");
 		}
+		/* The content is read after the response, which never
+		 * depends on it: then the next request starts. */
+		c->head_armed = false;
+		if (req.content != REQUEST_CONTENT_NONE &&
+		    client_content(c, &req) < 0)
+			return client_close(c, "out of memory");
 		if (rc == 0) {
 			/* Requests behind this one wait their turn. */
-			if (client_keep(c, data, len) < 0) {
-				client_close(c, "out of memory");
-				return -1;
-			}
+			if (client_keep(c, data, len) < 0)
+				return client_close(c, "out of memory");
 			return 0;
 		}
-		c->head_armed = false;
 	}
 	client_keep(c, NULL, 0);
-	client_timer(c, CLIENT_TIMER_IDLE);
+	if (!c->content) {
+		client_timer(c, CLIENT_TIMER_IDLE);
+	} else if (!c->head_armed) {
+		/* The rest of the content has --header-timeout to come. */
+		c->head_armed = true;
+		client_timer(c, CLIENT_TIMER_HEADER);
+	}
 	return 0;
 }
 
@@ -210,16 +374,17 @@ client_readable(struct client *c)
 	size_t space = HTTPD_READ_SIZE;
 	ssize_t n;
 
+	client_check(c);
+	assert(!c->writing);
 	if (c->in) {
-		dst = c->in + c->in_len;
-		space = c->in_cap - c->in_len;
-		/* Cannot happen (an incomplete head is shorter than the
-		 * buffer), but recv() of 0 bytes would look like an EOF. */
-		if (space == 0) {
-			client_close(c, "input buffer full");
+		if (c->in_len == c->in_cap && client_grow(c) < 0) {
+			client_close(c, "out of memory");
 			return;
 		}
+		dst = c->in + c->in_len;
+		space = c->in_cap - c->in_len;
 	}
+	assert(space > 0);	/* recv() of 0 bytes would look like an EOF */
 	n = recv(c->base.fd, dst, space, 0);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
@@ -229,7 +394,8 @@ client_readable(struct client *c)
 	}
 	if (n == 0) {
 		client_close(c, c->in_len ? "peer closed in the middle of a "
-		    "request head" : NULL);
+		    "request head" : c->content ? "peer closed in the middle "
+		    "of a request's content" : NULL);
 		return;
 	}
 	/* A head that is not complete in this read starts its deadline in
@@ -250,7 +416,13 @@ client_io(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	if (what & EV_WRITE) {
-		if (response_flush(c) == 1)
+		const char *why = NULL;
+		enum response_result rr;
+
+		assert(c->writing);
+		/* Not in client_sent()'s arguments: why is set by the call. */
+		rr = response_flush(&c->h->writer, &c->out, c->base.fd, &why);
+		if (client_sent(c, rr, why) == 1)
 			client_response_done(c);
 	} else {
 		client_readable(c);
@@ -268,8 +440,9 @@ client_timeout_408(struct client *c)
 	    "--header-timeout", c->base.sock->name, c->base.fd,
 	    peer_text(&c->base.peer, pt));
 	client_keep(c, NULL, 0);
+	client_clock(c->h);
 	c->close_after = true;
-	if (response_send(c, NULL, &r) == 1)
+	if (client_respond(c, NULL, &r) == 1)
 		client_linger(c, "408 sent");
 }
 
@@ -278,6 +451,7 @@ client_timeout(struct conn *base)
 {
 	struct client *c = (struct client *)base;
 
+	client_check(c);
 	/*
 	 * A connection that waited for a request may have one on its way
 	 * right now: closing with it unread (or as it arrives) makes the
@@ -288,7 +462,11 @@ client_timeout(struct conn *base)
 	 */
 	switch (c->timer) {
 	case CLIENT_TIMER_HEADER:
-		if (c->in_len > 0 && !c->writing)
+		if (c->content)
+			/* Its request is answered: nothing to say. */
+			client_linger(c, "content not complete within "
+			    "--header-timeout");
+		else if (c->in_len > 0 && !c->writing)
 			client_timeout_408(c);
 		else
 			client_linger(c, "no request within --header-timeout");
@@ -307,6 +485,14 @@ client_timeout(struct conn *base)
 	}
 }
 
+void
+client_init(struct conn *base)
+{
+	struct client *c = (struct client *)base;
+
+	response_out_init(&c->out);
+}
+
 int
 client_start(void *ctx, struct conn *base)
 {
@@ -316,7 +502,7 @@ client_start(void *ctx, struct conn *base)
 	int one = 1;
 
 	c->h = h;
-	c->file_fd = -1;
+	assert(c->out.file_fd == -1);	/* client_init() */
 	if (base->sock->family == AF_INET || base->sock->family == AF_INET6)
 		/* Responses are whole when we write them: never wait for an
 		 * ACK before sending the tail of one (MSG_MORE still joins a
@@ -351,12 +537,15 @@ client_stop(struct conn *base)
 
 	/* Under a unit with an fd store, a connection waiting for a
 	 * request (or with part of one) goes to the next instance now, one
-	 * with a response in flight once it is out. */
-	if (!c->writing && conn_keep(base, c->in, c->in_len) == 0)
+	 * with a response in flight once it is out. Not one in the middle
+	 * of content being dropped: the next instance would take the rest
+	 * of it for a request. */
+	if (!c->writing && !c->content &&
+	    conn_keep(base, c->in, c->in_len) == 0)
 		return;
 	if (!c->writing && c->in_len == 0)
 		client_linger(c, "stopping");
-	else if (c->writing && !server_can_keep(c->h->srv))
+	else if (c->writing && (!server_can_keep(c->h->srv) || c->content))
 		c->close_after = true;
 }
 
@@ -367,13 +556,15 @@ int
 client_restore(struct conn *base, char *data, size_t len)
 {
 	struct client *c = (struct client *)base;
-	size_t cap = len > c->h->conf.max_header ? len : c->h->conf.max_header;
+	/* As client_keep() would have kept them: room for what came, the
+	 * buffer grows from there (client_grow()). */
+	size_t cap = len > CLIENT_IN_MIN ? len : CLIENT_IN_MIN;
 	char *in;
 
 	if (len == 0)
 		return 0;
 	/* More than one read behind a head never waits in a client. */
-	if (len > HTTPD_READ_SIZE && len > c->h->conf.max_header) {
+	if (len > HTTPD_READ_SIZE && len > c->h->conf.limits.head) {
 		free(data);
 		client_close(c, "more bytes in flight than a client holds");
 		return -1;
@@ -398,12 +589,8 @@ client_release(struct conn *base)
 	free(c->in);
 	c->in = NULL;
 	c->in_len = c->in_cap = 0;
-	if (c->out) {
-		evbuffer_free(c->out);
-		c->out = NULL;
-	}
-	if (c->file_fd >= 0) {
-		close(c->file_fd);
-		c->file_fd = -1;
-	}
+	response_out_release(&c->out);
+	c->writing = false;
+	free(c->content);
+	c->content = NULL;
 }

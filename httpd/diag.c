@@ -60,6 +60,7 @@ struct diag_view {
 	char client_host[ADDR_STRLEN];	/* the client's address, no port */
 	long long client_port;		/* -1: none (Unix) */
 	const char *socket;		/* how the socket came to the server */
+	struct span method;		/* as GET would show it: see diag_view() */
 	char request[600];		/* the request line, target cut at 512 */
 };
 
@@ -143,8 +144,13 @@ diag_view(struct client *c, const struct request *req, struct diag_view *v)
 	v->socket = !s->activated ? "bound by the server itself (--listen)" :
 	    s->listening ? "listening socket passed by systemd (Accept=no)" :
 	    "connection passed by systemd (Accept=yes)";
+	/* The page shows the request line, and HEAD must announce the
+	 * length GET would send (RFC 9110 9.3.2): HEAD describes the page
+	 * GET gets, which says GET. */
+	v->method = req->method == REQUEST_HEAD ?
+	    (struct span){ "GET", 3 } : req->method_name;
 	snprintf(v->request, sizeof(v->request), "%.*s %.*s HTTP/1.%d",
-	    (int)req->method_name.len, req->method_name.p,
+	    (int)v->method.len, v->method.p,
 	    (int)(req->target.len > 512 ? 512 : req->target.len), req->target.p,
 	    req->minor);
 }
@@ -196,7 +202,7 @@ diag_html_row(struct evbuffer *b, const char *label, const char *id,
     const char *value)
 {
 	evbuffer_add_printf(b, "<tr><th>%s</th><td id=\"%s\">", label, id);
-	response_htmlescape(b, value);
+	httpd_add_escaped(b, escape_html, value, strlen(value));
 	evbuffer_add_printf(b, "</td></tr>\n");
 }
 
@@ -270,7 +276,7 @@ diag_html(struct evbuffer *b, const struct diag_view *v)
 	diag_ifs_text(v->env, text, sizeof(text));
 	diag_html_row(b, "network interfaces", "interfaces", text);
 	evbuffer_add_printf(b, "</table>\n<p class=\"note\">");
-	response_htmlescape(b, diag_why);
+	httpd_add_escaped(b, escape_html, diag_why, sizeof(diag_why) - 1);
 	return evbuffer_add_printf(b, "</p>\n</body>\n</html>\n") < 0 ? -1 : 0;
 }
 
@@ -278,15 +284,8 @@ diag_html(struct evbuffer *b, const struct diag_view *v)
 static void
 diag_json_str(struct evbuffer *b, const char *s, size_t len)
 {
-	struct evbuffer_iovec vec;
-	size_t n = media_json_escape(NULL, 0, s, len);
-
 	evbuffer_add(b, "\"", 1);
-	if (evbuffer_reserve_space(b, (ev_ssize_t)n + 1, &vec, 1) == 1) {
-		media_json_escape(vec.iov_base, n + 1, s, len);
-		vec.iov_len = n;
-		evbuffer_commit_space(b, &vec, 1);
-	}
+	httpd_add_escaped(b, escape_json, s, len);
 	evbuffer_add(b, "\"", 1);
 }
 
@@ -370,7 +369,7 @@ diag_json(struct evbuffer *b, const struct diag_view *v,
 	evbuffer_add_printf(b, "\n  }");
 	diag_json_env(b, v->env);
 	evbuffer_add_printf(b, ",\n  \"request\": {\n    \"method\": ");
-	diag_json_str(b, req->method_name.p, req->method_name.len);
+	diag_json_str(b, v->method.p, v->method.len);
 	evbuffer_add_printf(b, ",\n    \"target\": ");
 	diag_json_str(b, req->target.p, req->target.len);
 	return evbuffer_add_printf(b, ",\n    \"version\": \"HTTP/1.%d\"\n"

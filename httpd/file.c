@@ -144,7 +144,7 @@ file_redirect(struct client *c, const struct request *req, struct resp *r)
 	struct evbuffer *loc = h->body;
 
 	evbuffer_add(loc, "/", 1);
-	response_urlencode(loc, h->rel, true);
+	httpd_add_escaped(loc, escape_url_path, h->rel, strlen(h->rel));
 	evbuffer_add(loc, "/", 1);
 	if (req->query.p) {
 		evbuffer_add(loc, "?", 1);

@@ -1,36 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The httpd module as the runtime sees it: its state (struct httpd), made
- * once the server exists and freed by it, the clock every response and
- * log line reads, and the STATUS= text. Connections are client.c's.
+ * once the server exists and freed by it, and the STATUS= text.
+ * Connections are client.c's.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+#include <string.h>
 
 #include "httpd.h"
 
 /* After the last response on a connection we stop writing and read what
  * the peer still sends, for a while, then close: see conn_linger(). */
 #define HTTPD_LINGER_MS 2000
-
-void
-httpd_clock(struct httpd *h)
-{
-	struct timeval tv;
-	struct tm tm;
-
-	event_base_gettimeofday_cached(server_base(h->srv), &tv);
-	if (tv.tv_sec == h->now && h->date[0])
-		return;
-	h->now = tv.tv_sec;
-	hdr_date_format(h->now, h->date);
-	if (!localtime_r(&h->now, &tm) ||
-	    strftime(h->clf_date, sizeof(h->clf_date), "%d/%b/%Y:%H:%M:%S %z",
-	    &tm) == 0)
-		snprintf(h->clf_date, sizeof(h->clf_date), "-");
-}
 
 static void
 httpd_status(void *ctx, char *buf, size_t len)
@@ -50,8 +33,8 @@ httpd_free(void *ctx)
 		evbuffer_free(h->body);
 	cache_free(h->cache);
 	free(h->key);
-	free(h->copy);
-	free(h->head);
+	free(h->writer.copy);
+	free(h->writer.head);
 	free(h->rel);
 	free(h->rbuf);
 	free(h);
@@ -60,6 +43,7 @@ httpd_free(void *ctx)
 static const struct server_module httpd_module = {
 	.conn_size = sizeof(struct client),
 	.conn_io = client_io,
+	.conn_init = client_init,
 	.conn_start = client_start,
 	.conn_timeout = client_timeout,
 	.conn_stop = client_stop,
@@ -82,15 +66,18 @@ httpd_new(struct server *srv, const struct httpd_conf *conf)
 	h->srv = srv;
 	/* A head holds Location:, up to three times the path, plus the
 	 * query, the fixed fields and --cache-control. */
-	h->head_max = 4 * conf->max_header + 4096 +
+	h->writer.head_max = 4 * conf->limits.head + 4096 +
 	    (conf->cache_control ? strlen(conf->cache_control) : 0);
-	h->rel_size = conf->max_header + sizeof("/index.html");
+	h->rel_size = conf->limits.head + sizeof("/index.html");
 	h->rbuf = malloc(HTTPD_READ_SIZE);
-	h->head = malloc(h->head_max);
+	h->writer.head = malloc(h->writer.head_max);
 	h->rel = malloc(h->rel_size);
 	h->key = malloc(h->rel_size);
 	h->cache = cache_new(conf->cache_entries, conf->cache_bytes);
-	h->copy = malloc(HTTPD_COPY_MAX);
+	h->writer.copy = malloc(RESPONSE_COPY_MAX);
+	h->writer.date = h->date;
+	h->writer.cache_control = conf->cache_control;
+	h->writer.bytes_out = &server_stats(srv)->bytes_out;
 	h->body = evbuffer_new();
 	ms[CLIENT_TIMER_HEADER] = conf->header_timeout_ms;
 	ms[CLIENT_TIMER_IDLE] = conf->keepalive_timeout_ms ?
@@ -99,8 +86,8 @@ httpd_new(struct server *srv, const struct httpd_conf *conf)
 	ms[CLIENT_TIMER_LINGER] = HTTPD_LINGER_MS;
 	for (i = 0; i < CLIENT_NTIMERS; i++)
 		h->tv[i] = server_common_timeout(srv, ms[i]);
-	if (!h->rbuf || !h->head || !h->rel || !h->key || !h->cache ||
-	    !h->copy || !h->body ||
+	if (!h->rbuf || !h->writer.head || !h->rel || !h->key || !h->cache ||
+	    !h->writer.copy || !h->body ||
 	    !h->tv[0] || !h->tv[1] || !h->tv[2] || !h->tv[3]) {
 		httpd_free(h);
 		return -ENOMEM;

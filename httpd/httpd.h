@@ -10,33 +10,37 @@
 #include <event2/buffer.h>
 
 #include "cache.h"
+#include "content.h"
+#include "escape.h"
 #include "headers.h"
 #include "request.h"
+#include "response.h"
 #include "server.h"
 
 /*
- * socket-activate-httpd's module, split the way OpenBSD httpd is:
- *   httpd.c      the module: its state, shared clock, SIGTERM, STATUS=
- *   client.c     a connection's state machine and timers
+ * socket-activate-httpd's module, split the way OpenBSD httpd is, each
+ * file calling only the ones below it:
+ *   httpd.c      the module: its state, made once and freed by the runtime
+ *   client.c     a connection: reading requests, the state machine, the
+ *                deadlines, the access-log call, and the one close
  *   file.c       routing a request to a file, a redirect or an error
- *   cache.c      the open-file cache file.c serves from
  *   listing.c    directory listings (--list-directories)
  *   diag.c       the diagnostics page (--diagnostics)
- *   response.c   the response writer: head, body, sendfile
- *   accesslog.c  the access log
+ *   cache.c      the open-file cache file.c serves from
+ *   accesslog.c  the access log's line
+ *   response.c   the response writer: head, body, sendfile; it says done,
+ *                again or error, and never closes or arms a timer
  * and the pure parts, each fuzzed and unit-tested on its own: request.c
- * (heads), headers.c (field values), path.c (paths below the root),
- * cond.c (preconditions).
+ * (heads), content.c (what follows a head), headers.c (field values),
+ * path.c (paths below the root), cond.c (preconditions), media.c
+ * (negotiation), escape.c (HTML, URL, JSON, log escaping), wbuf.c (the
+ * writer's buffer).
  */
 
 /* One read buffer for every connection: the loop is single-threaded, and
  * a connection only keeps bytes of its own while a head is incomplete or
  * pipelined requests wait for a response to go out. */
 #define HTTPD_READ_SIZE (64 * 1024)
-/* Bodies up to this size are read into the response packet: one
- * sendmsg() instead of sendmsg() + sendfile(), whose page-cache splice
- * costs more than copying a few kilobytes. Larger ones go zero-copy. */
-#define HTTPD_COPY_MAX (16 * 1024)
 
 /* Where the built-in diagnostic page answers (--diagnostics). */
 #define HTTPD_DIAG_PATH "/.well-known/socket-activate"
@@ -59,7 +63,9 @@ struct diag_env {
 
 struct httpd_conf {
 	int rootfd;			/* the directory served, opened once */
-	size_t max_header;		/* request line + header fields */
+	/* --max-header-size: request line + header fields; --max-body-size:
+	 * content after a GET, HEAD or OPTIONS head, read and dropped. */
+	struct request_limits limits;
 	unsigned header_timeout_ms;	/* a whole head must arrive in this */
 	unsigned keepalive_timeout_ms;	/* idle between requests; 0: close */
 	unsigned send_timeout_ms;	/* a reader that takes nothing this long */
@@ -92,19 +98,15 @@ struct httpd {
 	struct httpd_conf conf;
 	struct server *srv;
 	char *rbuf;			/* the read buffer every client shares */
-	char *head;			/* the response head being written */
-	size_t head_max;
+	struct response_writer writer;	/* its head and copy buffers */
 	char *rel;			/* path_resolve() output, + "/index.html" */
 	char *key;			/* the cache key of the path asked for */
 	size_t rel_size;
 	struct cache *cache;
 	struct evbuffer *body;		/* a generated body (listing, diag) */
-	char *copy;			/* a small file read in: see response.c */
 	const struct timeval *tv[CLIENT_NTIMERS];
 	time_t now;
-	char date[HDR_DATE_LEN];	/* Date: for now */
-	time_t lm_time;			/* the last Last-Modified formatted */
-	char lm[HDR_DATE_LEN];
+	char date[HDR_DATE_LEN];	/* Date: for now (client_clock()) */
 	char clf_date[40];		/* the access log's [...] for now */
 };
 
@@ -116,60 +118,26 @@ struct client {
 	bool writing;		/* a response waits for the socket */
 	bool head_armed;	/* the header deadline runs for this request */
 	bool close_after;	/* close once the response in flight is out */
+	/* The content of a request answered, while it is read; else NULL. */
+	struct content *content;
 	/* Unparsed input, only while a head is incomplete or requests wait
 	 * behind a response; NULL otherwise. */
 	char *in;
 	size_t in_len, in_cap, scanned;
 	/* The response in flight: bytes the socket did not take at once,
 	 * then a file range for sendfile(). */
-	struct evbuffer *out;
-	int file_fd;
-	off_t file_off, file_end;
+	struct response_out out;
 	char host[ADDR_STRLEN];	/* the access log's host: no port */
 };
 
-/* What a handler decided; response_send() turns it into bytes. */
-struct resp {
-	int status;
-	const char *type;	/* Content-Type, NULL for none */
-	int fd;			/* file body, -1 for none */
-	uint64_t off, len, size;	/* range sent, and the file's size */
-	const char *body;	/* memory body when fd < 0 (NULL: default) */
-	size_t body_len;
-	bool file;		/* a file's content (Accept-Ranges) */
-	bool validators;	/* Last-Modified and ETag below */
-	char etag[HDR_ETAG_LEN];
-	char lastmod[HDR_DATE_LEN];
-	const char *location;	/* 301 */
-	bool no_store;
-	const char *vary;	/* Vary:, NULL for none */
-	const char *csp;	/* Content-Security-Policy:, NULL for none */
-	bool allow;		/* Allow: as on a 405 (OPTIONS) */
-};
-
-/* A fixed-size output buffer: what does not fit is cut and overflow set
- * (response.c). */
-struct wbuf {
-	char *p;
-	size_t len, max;
-	bool overflow;
-};
-void wbuf_add(struct wbuf *b, const char *s, size_t n);
-void wbuf_str(struct wbuf *b, const char *s);
-void wbuf_u64(struct wbuf *b, uint64_t v);
-
-/* httpd.c */
-void httpd_clock(struct httpd *h);
-
 /* client.c: the runtime's calls for a connection (httpd.c's module). */
+void client_init(struct conn *base);
 int client_start(void *ctx, struct conn *base);
 void client_io(evutil_socket_t fd, short what, void *arg);
 void client_timeout(struct conn *base);
 void client_stop(struct conn *base);
 void client_release(struct conn *base);
 int client_restore(struct conn *base, char *data, size_t len);
-/* The response in flight waits for the socket (--send-timeout runs). */
-int client_wait_write(struct client *c);
 
 /* file.c: GET or HEAD of a path: which file, or which error status. */
 int file_route(struct client *c, const struct request *req, struct resp *r);
@@ -185,23 +153,25 @@ int listing_make(struct client *c, int fd, struct resp *r);
 int diag_make(struct client *c, const struct request *req, struct resp *r);
 void diag_probe(struct diag_env *env);
 
-/* response.c: r on the wire. 1: all of it went out at once; 0: it waits
- * for the socket (client_flush() goes on); -1: the connection closed. */
-int response_send(struct client *c, const struct request *req,
-    struct resp *r);
-int response_flush(struct client *c);
-/* Percent-encoding (all but unreserved characters, and '/' if
- * keep_slash) and HTML escaping, for links and Location:. */
-void response_urlencode(struct evbuffer *b, const char *s, bool keep_slash);
-void response_htmlescape(struct evbuffer *b, const char *s);
+/* s[0..len) escaped by esc (escape.h) at the end of b. -1: out of
+ * memory. */
+static inline int
+httpd_add_escaped(struct evbuffer *b, escape_fn *esc, const char *s,
+    size_t len)
+{
+	struct evbuffer_iovec v;
+	size_t n = esc(NULL, 0, s, len);
+
+	if (evbuffer_reserve_space(b, (ev_ssize_t)n + 1, &v, 1) != 1)
+		return -1;
+	v.iov_len = esc(v.iov_base, n + 1, s, len);
+	return evbuffer_commit_space(b, &v, 1);
+}
 
 /* accesslog.c */
 void accesslog_host(const struct peer *p, int family, char *buf,
     size_t size);
 void accesslog_line(struct client *c, const struct request *req, int status,
     uint64_t bytes);
-
-/* client.c: the connection ends, with why for the debug log. */
-void client_close(struct client *c, const char *why);
 
 #endif

@@ -35,7 +35,7 @@ HTTPD_BIN = $(B)/socket-activate-httpd
 
 # The pure parts, shared by the server, the unit tests and the fuzzers.
 HTTPD_CORE_SRC = httpd/request.c httpd/path.c httpd/headers.c httpd/media.c \
-	httpd/cond.c
+	httpd/cond.c httpd/escape.c httpd/wbuf.c httpd/content.c
 HTTPD_CORE_OBJ = $(HTTPD_CORE_SRC:%.c=$(B)/%.o)
 # The module: connections, routing, responses, logs.
 HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c httpd/cache.c \
@@ -43,16 +43,26 @@ HTTPD_MODULE_SRC = httpd/httpd.c httpd/client.c httpd/file.c httpd/cache.c \
 HTTPD_OBJ = $(B)/httpd/main.o $(HTTPD_MODULE_SRC:%.c=$(B)/%.o) \
 	$(HTTPD_CORE_OBJ)
 UNIT_HTTPD_BIN = $(B)/unit/test-httpd
-UNIT_HTTPD_OBJ = $(B)/tests/unit/test-httpd.o $(B)/tests/unit/test-request.o
+UNIT_HTTPD_OBJ = $(B)/tests/unit/test-httpd.o $(B)/tests/unit/test-request.o \
+	$(B)/tests/unit/test-content.o
 UNIT_MEDIA_BIN = $(B)/unit/test-media
 UNIT_MEDIA_OBJ = $(B)/tests/unit/test-media.o
+UNIT_ESCAPE_BIN = $(B)/unit/test-escape
+UNIT_ESCAPE_OBJ = $(B)/tests/unit/test-escape.o
 
-$(HTTPD_OBJ) $(UNIT_HTTPD_OBJ) $(UNIT_MEDIA_OBJ): override CPPFLAGS += $(LLHTTP_CFLAGS)
-$(UNIT_HTTPD_OBJ) $(UNIT_MEDIA_OBJ): override CPPFLAGS += -Ihttpd -Itests/unit
+$(HTTPD_OBJ) $(UNIT_HTTPD_OBJ) $(UNIT_MEDIA_OBJ) $(UNIT_ESCAPE_OBJ): override CPPFLAGS += $(LLHTTP_CFLAGS)
+$(UNIT_HTTPD_OBJ) $(UNIT_MEDIA_OBJ) $(UNIT_ESCAPE_OBJ): override CPPFLAGS += -Ihttpd -Itests/unit
+
+# Runs a command where openat2() is ENOSYS (the path walk's tests).
+NO_OPENAT2_BIN = $(B)/no-openat2
 
 BINS += $(HTTPD_BIN)
+TEST_BINS += $(NO_OPENAT2_BIN)
 MANS += httpd/socket-activate-httpd.1
-UNIT_BINS += $(UNIT_HTTPD_BIN) $(UNIT_MEDIA_BIN)
+UNIT_BINS += $(UNIT_HTTPD_BIN) $(UNIT_MEDIA_BIN) $(UNIT_ESCAPE_BIN)
+
+$(NO_OPENAT2_BIN): $(B)/tests/tools/no-openat2.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(HTTPD_BIN): $(HTTPD_OBJ) $(LLHTTP_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LLHTTP_LIBS) $(LDLIBS)
@@ -67,4 +77,10 @@ $(UNIT_MEDIA_BIN): $(UNIT_MEDIA_OBJ) $(UNIT_SUPPORT_OBJ) $(HTTPD_CORE_OBJ) \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LLHTTP_LIBS) $(LDLIBS)
 
--include $(HTTPD_OBJ:.o=.d) $(UNIT_HTTPD_OBJ:.o=.d) $(UNIT_MEDIA_OBJ:.o=.d)
+$(UNIT_ESCAPE_BIN): $(UNIT_ESCAPE_OBJ) $(UNIT_SUPPORT_OBJ) $(B)/httpd/escape.o \
+		$(B)/httpd/wbuf.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(HTTPD_OBJ:.o=.d) $(UNIT_HTTPD_OBJ:.o=.d) $(UNIT_MEDIA_OBJ:.o=.d) \
+	$(UNIT_ESCAPE_OBJ:.o=.d)

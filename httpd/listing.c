@@ -85,9 +85,9 @@ listing_make(struct client *c, int fd, struct resp *r)
 
 	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html><head><meta "
 	    "charset=\"utf-8\"><title>Index of /");
-	response_htmlescape(b, h->rel);
+	httpd_add_escaped(b, escape_html, h->rel, strlen(h->rel));
 	evbuffer_add_printf(b, "</title></head>\n<body><h1>Index of /");
-	response_htmlescape(b, h->rel);
+	httpd_add_escaped(b, escape_html, h->rel, strlen(h->rel));
 	evbuffer_add_printf(b, "</h1>\n<ul>\n");
 	if (h->rel[0])
 		evbuffer_add_printf(b, "<li><a href=\"../\">../</a></li>\n");
@@ -101,9 +101,9 @@ listing_make(struct client *c, int fd, struct resp *r)
 			break;
 		}
 		evbuffer_add_printf(b, "<li><a href=\"");
-		response_urlencode(b, e + 1, false);
+		httpd_add_escaped(b, escape_url_segment, e + 1, len);
 		evbuffer_add_printf(b, e[0] == 'd' ? "/\">" : "\">");
-		response_htmlescape(b, e + 1);
+		httpd_add_escaped(b, escape_html, e + 1, len);
 		evbuffer_add_printf(b, e[0] == 'd' ? "/</a></li>\n" :
 		    "</a></li>\n");
 	}

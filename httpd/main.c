@@ -42,10 +42,17 @@ static const struct cli_option httpd_opts[] = {
 	    "write no Combined Log Format line per request", NULL },
 	/* Below 256 bytes no real client gets through; above 1M a head is
 	 * an attack, not a request. */
-	{ "max-header-size", 0, CLI_SIZE, CONF(max_header), 256, 1ul << 20,
+	{ "max-header-size", 0, CLI_SIZE, CONF(limits.head), 256, 1ul << 20,
 	    "BYTES", "the most a request line and its header fields may take "
 	    "together: a longer request line gets 414, a longer header section "
 	    "431", NULL },
+	/* 0 refuses all content; above 1G it is not a request to a static
+	 * server any more. */
+	{ "max-body-size", 0, CLI_SIZE, CONF(limits.content), 0, 1ul << 30,
+	    "BYTES", "the most content a GET, HEAD or OPTIONS request may "
+	    "carry, read and dropped after the answer: a longer Content-Length "
+	    "gets 413, longer chunked content ends the connection; 0 refuses "
+	    "all content", NULL },
 	/* Timeouts of 0 would close every connection at once. */
 	{ "header-timeout", 0, CLI_MS, CONF(header_timeout_ms), 1, 3600,
 	    "SECONDS", "a request head must be complete SECONDS after its first "
@@ -172,7 +179,7 @@ main(int argc, char *argv[])
 	struct httpd_args args = {
 		.conf = {
 			.rootfd = -1,
-			.max_header = 8192,
+			.limits = { .head = 8192, .content = 64 * 1024 },
 			.header_timeout_ms = 10000,
 			.keepalive_timeout_ms = 5000,
 			.send_timeout_ms = 60000,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Content negotiation for generated pages (Accept with qvalues, ?format=)
- * and JSON string escaping: see media.h. Pure code.
+ * Content negotiation for generated pages (Accept with qvalues, ?format=):
+ * see media.h. Pure code.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -249,101 +249,4 @@ media_query_format(const char *q, size_t len, const char *const *names,
 		p = amp + 1;
 	}
 	return found;
-}
-
-/* The length of the well-formed UTF-8 sequence at s (Unicode 15, table
- * 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t
-media_utf8_len(const unsigned char *s, size_t len)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (len < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/* The escape for a control character or DEL into e; returns its length. */
-static size_t
-media_json_control(unsigned char c, char e[8])
-{
-	static const char hex[] = "0123456789abcdef";
-
-	e[0] = '\\';
-	switch (c) {
-	case '\b': e[1] = 'b'; return 2;
-	case '\f': e[1] = 'f'; return 2;
-	case '\n': e[1] = 'n'; return 2;
-	case '\r': e[1] = 'r'; return 2;
-	case '\t': e[1] = 't'; return 2;
-	default:
-		memcpy(e + 1, "u00", 3);
-		e[4] = hex[c >> 4];
-		e[5] = hex[c & 15];
-		return 6;
-	}
-}
-
-size_t
-media_json_escape(char *dst, size_t size, const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t out = 0, written = 0, i = 0, k, n;
-	bool full = !dst || size == 0;
-	const char *w;
-	char e[8];
-
-	while (i < len) {
-		n = 1;
-		w = e;
-		if (u[i] == '"' || u[i] == '\\') {
-			e[0] = '\\';
-			e[1] = (char)u[i];
-			k = 2;
-		} else if (u[i] < 0x20 || u[i] == 0x7f) {
-			k = media_json_control(u[i], e);
-		} else if (u[i] < 0x80) {
-			w = s + i;
-			k = 1;
-		} else if ((n = media_utf8_len(u + i, len - i)) > 0) {
-			w = s + i;
-			k = n;
-		} else {
-			w = "\\ufffd";
-			k = 6;
-			n = 1;
-		}
-		/* Whole escapes only: a cut one would not be JSON. */
-		if (!full && written + k < size) {
-			memcpy(dst + written, w, k);
-			written += k;
-		} else {
-			full = true;
-		}
-		out += k;
-		i += n;
-	}
-	if (dst && size > 0)
-		dst[written] = '\0';
-	return out;
 }

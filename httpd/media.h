@@ -6,9 +6,9 @@
 
 /*
  * Pages the server generates in several forms (the diagnostics page):
- * which form a request asks for, by Accept or by ?format=, and the JSON
- * string escaping the JSON form needs. Pure code: no I/O, no allocation,
- * no logging; unit-tested and fuzzed on its own.
+ * which form a request asks for, by Accept or by ?format= (the JSON
+ * form's escaping is escape.h's). Pure code: no I/O, no allocation, no
+ * logging; unit-tested and fuzzed on its own.
  */
 
 /* Results besides an index into the offers. */
@@ -43,16 +43,5 @@ int media_accept(const char *v, size_t len, const char *const *offers,
  */
 int media_query_format(const char *q, size_t len, const char *const *names,
     size_t n);
-
-/*
- * s[0..len) as the inside of a JSON string (RFC 8259): '"' and '\\'
- * escaped, control characters and DEL as \b \f \n \r \t or \u00XX, valid
- * UTF-8 kept, and each byte of an invalid UTF-8 sequence (a Unix socket
- * path or an fd name can hold any byte) as \ufffd, so the result is
- * always valid JSON text. Like snprintf(): writes at most size bytes, NUL
- * included (but never part of an escape), and returns the length the
- * whole result needs, without the NUL.
- */
-size_t media_json_escape(char *dst, size_t size, const char *s, size_t len);
 
 #endif

@@ -49,10 +49,12 @@ enum request_field {
 	F_IF_MATCH,
 	F_IF_UNMODIFIED_SINCE,
 	F_CODINGS,		/* Transfer-Encoding */
+	F_EXPECT,
 };
 
 struct request_parse_ctx {
 	struct request *req;
+	const struct request_limits *lim;
 	enum request_field field;
 	unsigned seen;		/* bit per request_field already present */
 	bool coding_unknown;	/* a transfer coding other than chunked */
@@ -178,6 +180,7 @@ request_field_id(const char *s, size_t len)
 		{ "if-match", F_IF_MATCH },
 		{ "if-unmodified-since", F_IF_UNMODIFIED_SINCE },
 		{ "transfer-encoding", F_CODINGS },
+		{ "expect", F_EXPECT },
 	};
 	size_t i;
 
@@ -231,7 +234,12 @@ request_on_header_value(llhttp_t *p, const char *at, size_t len)
 		req->accept_repeated = true;
 		return 0;
 	}
-	/* A list, which may come in several fields. */
+	/* Lists, which may come in several fields. Expect matters only by
+	 * being there (request_on_headers_complete()). */
+	if (x->field == F_EXPECT) {
+		x->seen |= 1u << F_EXPECT;
+		return 0;
+	}
 	if (x->field == F_CODINGS) {
 		if (!request_codings_known(at, len))
 			x->coding_unknown = true;
@@ -260,6 +268,7 @@ request_on_header_value(llhttp_t *p, const char *at, size_t len)
 	case F_IF_MATCH:          dst = &req->if_match; break;
 	case F_IF_UNMODIFIED_SINCE: dst = &req->if_unmodified_since; break;
 	case F_CODINGS:
+	case F_EXPECT:
 	case F_OTHER:             break;
 	}
 	if (dst) {
@@ -277,6 +286,8 @@ request_on_headers_complete(llhttp_t *p)
 	bool body;
 
 	req->minor = p->http_minor;
+	if (p->upgrade)
+		req->must_close = true;
 	if (req->minor >= 1 && !(x->seen & (1u << F_HOST)))
 		return request_fail(x, 400, "HTTP/1.1 request without Host");
 	switch (p->method) {
@@ -287,21 +298,42 @@ request_on_headers_complete(llhttp_t *p)
 	}
 	body = (p->flags & (F_CHUNKED | F_TRANSFER_ENCODING)) ||
 	    ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
-	/* We never read a body, so the connection cannot go on: its bytes
-	 * would be taken for the next request. A coding we do not know is
-	 * not a body refused by policy, but one we could not even read. */
+	/* A coding we do not know is not content refused by policy, but
+	 * content we could not even read past: the connection cannot go on,
+	 * its bytes would be taken for the next request. */
 	if (body && x->coding_unknown)
 		return request_fail(x, 501, "unknown transfer coding");
-	if (body)
-		return request_fail(x, req->method == REQUEST_OTHER ? 405 : 413,
-		    req->method == REQUEST_OTHER ? "method not allowed" :
-		    "request has a body");
+	if (body && req->method == REQUEST_OTHER)
+		return request_fail(x, 405, "method not allowed");
+	if (body && (p->flags & F_TRANSFER_ENCODING) && !(p->flags & F_CHUNKED))
+		return request_fail(x, 400, "transfer coding not ending in "
+		    "chunked");
+	if (body && x->lim->content == 0)
+		return request_fail(x, 413, "request has content "
+		    "(--max-body-size 0)");
+	if (body && !(p->flags & F_CHUNKED) &&
+	    p->content_length > x->lim->content)
+		return request_fail(x, 413, "content larger than "
+		    "--max-body-size");
+	if (body) {
+		req->content = p->flags & F_CHUNKED ? REQUEST_CONTENT_CHUNKED :
+		    REQUEST_CONTENT_LENGTH;
+		req->content_length = p->flags & F_CHUNKED ? 0 :
+		    p->content_length;
+		/* Answered, then closed, the content left unread: a client
+		 * that sent Expect may send the content or not, and chunked
+		 * from HTTP/1.0 has no framing to trust (RFC 9112 6.1). */
+		if ((x->seen & (1u << F_EXPECT)) ||
+		    (req->content == REQUEST_CONTENT_CHUNKED && p->http_minor == 0))
+			req->must_close = true;
+		/* llhttp has the head only: the content is content.c's, read
+		 * as it comes, after the response. 1: no body to parse. */
+		return 1;
+	}
 	if (req->method == REQUEST_OTHER) {
 		req->status = 405;
 		req->error = "method not allowed";
 	}
-	if (p->upgrade)
-		req->must_close = true;
 	return 0;
 }
 
@@ -384,7 +416,8 @@ request_frame(const char *buf, size_t start, size_t len, size_t *scanned)
 /* llhttp over the head p[0..end), whose request line request_line()
  * passed. Returns 0, or -1 with req->status set. */
 static int
-request_llhttp(struct request *req, const char *p, const char *end)
+request_llhttp(struct request *req, const struct request_limits *lim,
+    const char *p, const char *end)
 {
 	static llhttp_settings_t settings;
 	static bool settings_ready;
@@ -404,6 +437,7 @@ request_llhttp(struct request *req, const char *p, const char *end)
 	}
 	memset(&x, 0, sizeof(x));
 	x.req = req;
+	x.lim = lim;
 	llhttp_init(&parser, HTTP_REQUEST, &settings);
 	/* request_line() checked the version; llhttp would refuse HTTP/1.2.
 	 * (llhttp 8 has the flag but no setter for it.) */
@@ -433,17 +467,17 @@ request_llhttp(struct request *req, const char *p, const char *end)
 }
 
 enum request_result
-request_parse(const char *buf, size_t len, size_t max, size_t *scanned,
-    struct request *req)
+request_parse(const char *buf, size_t len, const struct request_limits *lim,
+    size_t *scanned, struct request *req)
 {
-	size_t start = 0, end, lim = len < max ? len : max;
+	size_t max = lim->head, start = 0, end, have = len < max ? len : max;
 
 	request_classes_init();
 	memset(req, 0, sizeof(*req));
 	/* RFC 9112 2.2: ignore empty lines before the request line. */
-	while (start + 1 < lim && buf[start] == '\r' && buf[start + 1] == '\n')
+	while (start + 1 < have && buf[start] == '\r' && buf[start + 1] == '\n')
 		start += 2;
-	end = request_frame(buf, start, lim, scanned);
+	end = request_frame(buf, start, have, scanned);
 	if (end == (size_t)-1) {
 		req->status = 400;
 		req->error = "bare LF in request head";
@@ -471,7 +505,7 @@ request_parse(const char *buf, size_t len, size_t max, size_t *scanned,
 		req->error = "obsolete line folding";
 		goto fail;
 	}
-	if (request_llhttp(req, buf + start, buf + end) < 0)
+	if (request_llhttp(req, lim, buf + start, buf + end) < 0)
 		goto fail;
 	if (request_target(req) != 0) {
 		req->status = 400;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The response writer: a status and what file.c decided (struct resp)
+ * The response writer (response.h): a status and what a handler decided
  * become a head and a body on the wire, in one sendmsg() when the socket
- * takes it all; what it does not take waits in the client's evbuffer, a
- * large file in sendfile() steps. Every response is logged here.
+ * takes it all; what it does not take waits in the connection's evbuffer,
+ * a large file in sendfile() steps.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,215 +14,184 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "httpd.h"
+#include "response.h"
+#include "wbuf.h"
 
 /* Bytes of one response sent per wake-up: a fast reader of a huge file
- * must not keep every other connection waiting. (Measured: 256 KiB to
- * 4 MiB give about the same throughput; far below costs wake-ups.) */
+ * must not keep every other connection waiting, and a budget far below a
+ * megabyte costs wake-ups for no gain. */
 #define RESPONSE_SEND_BUDGET (1u << 20)
 /* Bodies up to this size are copied behind the head: see response_send(). */
 #define RESPONSE_JOIN_MAX 4096
 
 /*
- * The head is written into one fixed buffer (struct httpd's head, sized
- * for the largest Location: a request can cause) so that it and the body
- * leave in a single sendmsg(): an evbuffer would need its chains pulled
- * together or peeked into iovecs first, for bytes that are almost always
- * sent at once. Measured in one run (tests/bench/head-buffer.c, the head
- * of a 200 and a 612-byte body, pinned): 28-31 ns per response here,
- * 141-158 ns through an evbuffer (add, peek, drain), about 1.5% of the
- * server's whole CPU time per request. What the socket does not take
- * goes to the client's evbuffer.
+ * The head is written into one fixed buffer (w->head, sized for the
+ * largest Location: a request can cause) so that it and the body leave in
+ * a single sendmsg(): an evbuffer would need its chains pulled together or
+ * peeked into iovecs first, for bytes that are almost always sent at
+ * once, and costs several times as much per response
+ * (tests/bench/head-buffer.c measures both). What the socket does not
+ * take goes to o->pending.
  */
+
 void
-wbuf_add(struct wbuf *b, const char *s, size_t n)
+response_out_init(struct response_out *o)
 {
-	if (n > b->max - b->len) {
-		n = b->max - b->len;
-		b->overflow = true;
+	*o = (struct response_out){ .file_fd = -1 };
+}
+
+void
+response_out_release(struct response_out *o)
+{
+	if (o->pending) {
+		evbuffer_free(o->pending);
+		o->pending = NULL;
 	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-void
-wbuf_str(struct wbuf *b, const char *s)
-{
-	wbuf_add(b, s, strlen(s));
-}
-
-void
-wbuf_u64(struct wbuf *b, uint64_t v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	wbuf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-void
-response_urlencode(struct evbuffer *b, const char *s, bool keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-		    c == '~' || (keep_slash && c == '/')) {
-			evbuffer_add(b, s, 1);
-		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-
-			evbuffer_add(b, e, 3);
-		}
+	if (o->file_fd >= 0) {
+		close(o->file_fd);
+		o->file_fd = -1;
 	}
 }
 
-void
-response_htmlescape(struct evbuffer *b, const char *s)
+bool
+response_out_busy(const struct response_out *o)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':  evbuffer_add(b, "&amp;", 5); break;
-		case '<':  evbuffer_add(b, "&lt;", 4); break;
-		case '>':  evbuffer_add(b, "&gt;", 4); break;
-		case '"':  evbuffer_add(b, "&quot;", 6); break;
-		case '\'': evbuffer_add(b, "&#39;", 5); break;
-		default:   evbuffer_add(b, s, 1); break;
-		}
-	}
+	return (o->pending && evbuffer_get_length(o->pending) > 0) ||
+	    o->file_fd >= 0;
 }
 
-/* Sends what waits in c->out. 1: all of it; 0: the socket is full. */
-static int
-response_send_out(struct client *c, int more)
+static enum response_result
+response_fail(const char **why, const char *reason)
 {
-	struct server_stats *st = server_stats(c->h->srv);
+	*why = reason;
+	return RESPONSE_ERROR;
+}
+
+/* Sends what waits in o->pending. */
+static enum response_result
+response_send_pending(const struct response_writer *w, struct response_out *o,
+    int sock, int more, const char **why)
+{
 	struct evbuffer_iovec v[16];
 	struct msghdr msg = { .msg_iov = (struct iovec *)v };
 	ssize_t n;
 	int nv;
 
-	while (c->out && evbuffer_get_length(c->out) > 0) {
-		nv = evbuffer_peek(c->out, -1, NULL, v, 16);
+	while (o->pending && evbuffer_get_length(o->pending) > 0) {
+		nv = evbuffer_peek(o->pending, -1, NULL, v, 16);
 		msg.msg_iovlen = (size_t)(nv > 16 ? 16 : nv);
-		n = sendmsg(c->base.fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | more);
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | more);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
-				return 0;
-			return -errno;
+				return RESPONSE_AGAIN;
+			return response_fail(why, strerror(errno));
 		}
-		evbuffer_drain(c->out, (size_t)n);
-		st->bytes_out += (size_t)n;
+		evbuffer_drain(o->pending, (size_t)n);
+		*w->bytes_out += (size_t)n;
 	}
-	return 1;
+	return RESPONSE_DONE;
 }
 
-int
-response_flush(struct client *c)
+enum response_result
+response_flush(const struct response_writer *w, struct response_out *o,
+    int sock, const char **why)
 {
-	struct server_stats *st = server_stats(c->h->srv);
 	size_t budget = RESPONSE_SEND_BUDGET;
+	enum response_result rr;
 	ssize_t n;
-	int r;
 
-	r = response_send_out(c, c->file_fd >= 0 ? MSG_MORE : 0);
-	if (r < 0) {
-		client_close(c, strerror(-r));
-		return -1;
-	}
-	if (r == 0)
-		return client_wait_write(c);
-	while (c->file_fd >= 0 && c->file_off < c->file_end) {
-		size_t want = (size_t)(c->file_end - c->file_off);
+	rr = response_send_pending(w, o, sock, o->file_fd >= 0 ? MSG_MORE : 0,
+	    why);
+	if (rr != RESPONSE_DONE)
+		return rr;
+	while (o->file_fd >= 0 && o->file_off < o->file_end) {
+		size_t want = (size_t)(o->file_end - o->file_off);
 
 		if (want > budget)
 			want = budget;
 		if (want == 0)
-			return client_wait_write(c);
-		n = sendfile(c->base.fd, c->file_fd, &c->file_off, want);
+			return RESPONSE_AGAIN;
+		n = sendfile(sock, o->file_fd, &o->file_off, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
-				return client_wait_write(c);
-			client_close(c, strerror(errno));
-			return -1;
+				return RESPONSE_AGAIN;
+			return response_fail(why, strerror(errno));
 		}
-		if (n == 0) {
+		if (n == 0)
 			/* Content-Length is out: the only honest end left. */
-			client_close(c, "file shrank while being sent");
-			return -1;
-		}
+			return response_fail(why, "file shrank while being sent");
 		budget -= (size_t)n;
-		st->bytes_out += (size_t)n;
+		*w->bytes_out += (size_t)n;
 		/* Short: the socket buffer is full. Trying again would only
 		 * cost a syscall to learn EAGAIN. */
 		if ((size_t)n < want)
-			return client_wait_write(c);
+			return RESPONSE_AGAIN;
 	}
-	if (c->file_fd >= 0) {
-		close(c->file_fd);
-		c->file_fd = -1;
+	if (o->file_fd >= 0) {
+		close(o->file_fd);
+		o->file_fd = -1;
 	}
-	return 1;
+	return RESPONSE_DONE;
 }
 
-/* Starts sending head+body (and then the file set in c->file_*). */
-static int
-response_start(struct client *c, const char *head, size_t hlen,
-    const char *body, size_t blen)
+/* Starts sending head+body (and then the file set in o->file_*). */
+static enum response_result
+response_start(const struct response_writer *w, struct response_out *o,
+    int sock, const char *head, size_t hlen, const char *body, size_t blen,
+    const char **why)
 {
 	struct iovec iov[2] = {
 		{ .iov_base = (void *)head, .iov_len = hlen },
 		{ .iov_base = (void *)body, .iov_len = blen },
 	};
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = blen ? 2 : 1 };
-	size_t w;
+	size_t sent;
 	ssize_t n;
 
 	/* MSG_MORE: the head waits for the first file bytes, so a small
 	 * file leaves in one segment with it. */
-	n = sendmsg(c->base.fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT |
-	    (c->file_fd >= 0 ? MSG_MORE : 0));
+	n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT |
+	    (o->file_fd >= 0 ? MSG_MORE : 0));
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR) {
-			client_close(c, strerror(errno));
-			return -1;
-		}
+		if (errno != EAGAIN && errno != EINTR)
+			return response_fail(why, strerror(errno));
 		n = 0;
 	}
-	w = (size_t)n;
-	server_stats(c->h->srv)->bytes_out += w;
-	if (w < hlen + blen) {
-		if (!c->out)
-			c->out = evbuffer_new();
-		if (!c->out ||
-		    (w < hlen && evbuffer_add(c->out, head + w, hlen - w) < 0) ||
-		    (blen > 0 && evbuffer_add(c->out,
-		    body + (w > hlen ? w - hlen : 0),
-		    blen - (w > hlen ? w - hlen : 0)) < 0)) {
-			client_close(c, "out of memory");
-			return -1;
-		}
-		return client_wait_write(c);
+	sent = (size_t)n;
+	*w->bytes_out += sent;
+	if (sent < hlen + blen) {
+		if (!o->pending)
+			o->pending = evbuffer_new();
+		if (!o->pending ||
+		    (sent < hlen &&
+		    evbuffer_add(o->pending, head + sent, hlen - sent) < 0) ||
+		    (blen > 0 && evbuffer_add(o->pending,
+		    body + (sent > hlen ? sent - hlen : 0),
+		    blen - (sent > hlen ? sent - hlen : 0)) < 0))
+			return response_fail(why, "out of memory");
+		return RESPONSE_AGAIN;
 	}
-	return response_flush(c);
+	return response_flush(w, o, sock, why);
 }
 
-/* The head of r into b. */
-static void
-response_head(struct client *c, const struct request *req,
-    const struct resp *r, uint64_t blen, struct wbuf *b)
+/* Whether the response is about the representation itself: only these
+ * carry its validators and --cache-control. */
+static bool
+response_describes_file(int status)
 {
-	struct httpd *h = c->h;
+	return status == 200 || status == 206 || status == 304;
+}
+
+/* The head of r, with a body of blen bytes, into b. */
+static void
+response_head(const struct response_writer *w, const struct request *req,
+    const struct resp *r, uint64_t blen, bool closes, struct wbuf *b)
+{
+	bool validators = r->validators && response_describes_file(r->status);
 	char range[96];
 
 	wbuf_str(b, "HTTP/1.1 ");
@@ -229,7 +199,7 @@ response_head(struct client *c, const struct request *req,
 	wbuf_str(b, " ");
 	wbuf_str(b, request_reason(r->status));
 	wbuf_str(b, "\r\nServer: socket-activate-httpd\r\nDate: ");
-	wbuf_str(b, h->date);
+	wbuf_str(b, w->date);
 	if (r->status != 304) {
 		if (r->type) {
 			wbuf_str(b, "\r\nContent-Type: ");
@@ -238,7 +208,7 @@ response_head(struct client *c, const struct request *req,
 		wbuf_str(b, "\r\nContent-Length: ");
 		wbuf_u64(b, blen);
 	}
-	if (r->validators) {
+	if (validators) {
 		wbuf_str(b, "\r\nLast-Modified: ");
 		wbuf_str(b, r->lastmod);
 		wbuf_str(b, "\r\nETag: ");
@@ -264,13 +234,13 @@ response_head(struct client *c, const struct request *req,
 	}
 	if (r->status == 405 || r->allow)
 		wbuf_str(b, "\r\nAllow: GET, HEAD, OPTIONS");
-	/* --cache-control is for files: r->validators is set for 200, 206
-	 * and 304 answers from a file, and nothing else. */
+	/* --cache-control is for files: with their validators. no-store
+	 * (the diagnostics page) forbids keeping any answer, errors too. */
 	if (r->no_store) {
 		wbuf_str(b, "\r\nCache-Control: no-store");
-	} else if (r->validators && h->conf.cache_control) {
+	} else if (validators && w->cache_control) {
 		wbuf_str(b, "\r\nCache-Control: ");
-		wbuf_str(b, h->conf.cache_control);
+		wbuf_str(b, w->cache_control);
 	}
 	if (r->vary) {
 		wbuf_str(b, "\r\nVary: ");
@@ -280,35 +250,39 @@ response_head(struct client *c, const struct request *req,
 		wbuf_str(b, "\r\nContent-Security-Policy: ");
 		wbuf_str(b, r->csp);
 	}
-	if (c->close_after)
+	if (closes)
 		wbuf_str(b, "\r\nConnection: close");
 	else if (req && req->minor == 0)
 		wbuf_str(b, "\r\nConnection: keep-alive");
 	wbuf_str(b, "\r\n\r\n");
 }
 
-int
-response_send(struct client *c, const struct request *req, struct resp *r)
+enum response_result
+response_send(const struct response_writer *w, struct response_out *o,
+    int sock, const struct request *req, const struct resp *r, bool closes,
+    struct response_sent *sent, const char **why)
 {
-	struct httpd *h = c->h;
-	struct wbuf b = { .p = h->head, .max = h->head_max };
+	struct wbuf b = { .p = w->head, .max = w->head_max };
 	bool head = req && req->method == REQUEST_HEAD;
-	bool file = r->fd >= 0;
+	int fd = r->fd, status = r->status;
+	const char *body = r->body;
+	uint64_t blen = fd >= 0 ? r->len : r->body_len;
+	struct resp plain;
 	char ebody[64];
-	uint64_t blen;
 	int n;
 
-	httpd_clock(h);
-	if (!file && !r->body && r->status != 304) {
+	assert(!response_out_busy(o));
+	if (fd < 0 && !body && status != 304) {
 		/* A small plain body, so a browser shows what happened. */
-		n = snprintf(ebody, sizeof(ebody), "%d %s\n", r->status,
-		    request_reason(r->status));
-		r->body = ebody;
-		r->body_len = n > 0 && (size_t)n < sizeof(ebody) ? (size_t)n : 0;
-		r->type = "text/plain; charset=utf-8";
+		n = snprintf(ebody, sizeof(ebody), "%d %s\n", status,
+		    request_reason(status));
+		plain = *r;
+		plain.type = "text/plain; charset=utf-8";
+		r = &plain;
+		body = ebody;
+		blen = n > 0 && (size_t)n < sizeof(ebody) ? (size_t)n : 0;
 	}
-	blen = file ? r->len : r->body_len;
-	response_head(c, req, r, blen, &b);
+	response_head(w, req, r, blen, closes, &b);
 	if (b.overflow) {
 		/* Cannot happen with the size httpd_new() chose; if it does,
 		 * a short honest answer rather than a cut one. */
@@ -316,39 +290,36 @@ response_send(struct client *c, const struct request *req, struct resp *r)
 		b.overflow = false;
 		wbuf_str(&b, "HTTP/1.1 500 Internal Server Error\r\n"
 		    "Content-Length: 0\r\nConnection: close\r\n\r\n");
-		c->close_after = true;
-		r->status = 500;
+		closes = true;
+		status = 500;
 		head = true;
 	}
-	if (head || r->status == 304) {
-		if (file)
-			close(r->fd);
-		file = false;
-		r->fd = -1;
+	if (head || status == 304) {
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
 		blen = 0;
 	}
-	if (file && blen <= HTTPD_COPY_MAX &&
-	    pread(r->fd, h->copy, (size_t)blen, (off_t)r->off) == (ssize_t)blen) {
-		close(r->fd);
-		r->fd = -1;
-		file = false;
-		r->body = h->copy;
+	if (fd >= 0 && blen <= RESPONSE_COPY_MAX &&
+	    pread(fd, w->copy, (size_t)blen, (off_t)r->off) == (ssize_t)blen) {
+		close(fd);
+		fd = -1;
+		body = w->copy;
 	}
-	/* else (a file that shrank meanwhile): sendfile() finds out and
-	 * closes the connection. */
-	if (h->conf.access_log)
-		accesslog_line(c, req, r->status, blen);
-	c->file_fd = file ? r->fd : -1;
-	c->file_off = (off_t)r->off;
-	c->file_end = (off_t)(r->off + r->len);
-	if (!file && blen > 0 && blen <= RESPONSE_JOIN_MAX &&
-	    blen <= b.max - b.len) {
+	/* else (a file that shrank meanwhile): sendfile() finds out. */
+	*sent = (struct response_sent){ .status = status, .length = blen,
+	    .closes = closes };
+	o->file_fd = fd;
+	o->file_off = (off_t)r->off;
+	o->file_end = (off_t)(r->off + r->len);
+	if (fd < 0 && blen > 0 && blen <= RESPONSE_JOIN_MAX &&
+	    blen <= wbuf_room(&b)) {
 		/* A small body goes in the head's buffer: one contiguous send
 		 * costs the kernel less than gathering two pieces. */
-		memcpy(b.p + b.len, r->body, (size_t)blen);
+		memcpy(b.p + b.len, body, (size_t)blen);
 		b.len += (size_t)blen;
 		blen = 0;
 	}
-	return response_start(c, b.p, b.len, file ? NULL : r->body,
-	    file ? 0 : (size_t)blen);
+	return response_start(w, o, sock, b.p, b.len, fd >= 0 ? NULL : body,
+	    fd >= 0 ? 0 : (size_t)blen, why);
 }

@@ -61,6 +61,10 @@ httpd max-header-size        255         256..1M
 httpd max-header-size        256         serves
 httpd max-header-size        1M          serves
 httpd max-header-size        1048577     256..1M
+httpd max-body-size          0           serves
+httpd max-body-size          1           serves
+httpd max-body-size          1G          serves
+httpd max-body-size          1073741825  0..1G
 httpd header-timeout         0           0.001..3600
 httpd header-timeout         0.001       starts
 httpd header-timeout         1           serves

@@ -25,6 +25,8 @@ load helpers
 	run "$ECHO_BIN" --no-such-option
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--help"* ]]
+	run timeout 5 "$ECHO_BIN" --listen 127.0.0.1:$(free_port) --no-such-option
+	[ "$status" -eq 2 ]
 	run "$ECHO_BIN" --max-connections 0
 	[ "$status" -eq 2 ]
 	[[ "$output" == *'invalid value for --max-connections: "0" (out of range: 1 to 1000000)'* ]]

@@ -177,6 +177,29 @@ same_sha() {
 	[[ ${lines[2]} == *'connection kept across the restart'* ]]
 }
 
+@test "httpd: a connection in the middle of content being dropped is not handed over: the rest is never a request" {
+	make_site
+	local port
+	port=$(free_port)
+	manager web=tcp4:127.0.0.1:$port -- "$HTTPD_BIN" --root "$WWW"
+	# A GET with 100 bytes of content, 40 of them sent: the answer comes
+	# at once, the rest of the content is still to be read and dropped.
+	exec 5<>"/dev/tcp/127.0.0.1/$port"
+	printf 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n%040d' 0 >&5
+	read -r -t 10 line <&5
+	[ "$line" = $'HTTP/1.1 200 OK\r' ]
+	kill -HUP "$MANAGER"
+	wait_for 10 grep -q 'SIGTERM received' "$(LOG)"
+	# The other 60 bytes: a request, were they taken for one.
+	printf 'GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n%020d' 0 >&5 || true
+	run timeout 10 cat <&5
+	exec 5<&-
+	echo "after the stop: $output"
+	[[ "$output" != *"HTTP/1.1"* ]]
+	wait_for 30 grep -q '^[0-9]* notify 2 READY=1' "$MLOG"
+	! grep -q 'handed to the fd store' "$(LOG)" || false
+}
+
 @test "without \$FDSTORE nothing is handed over: connections end at the stop as before" {
 	local port
 	port=$(free_port)

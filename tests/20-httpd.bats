@@ -377,6 +377,14 @@ PY
 	[ "$status" -eq 2 ]
 	run "$HTTPD_BIN" --bogus
 	[ "$status" -eq 2 ]
+	# After a valid option too: an unknown option or a missing value is
+	# never a server that runs without what came after it.
+	port=$(free_port)
+	run timeout 5 "$HTTPD_BIN" --listen 127.0.0.1:$port --bogus --list-directories
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unrecognized option '--bogus'"* ]]
+	run timeout 5 "$HTTPD_BIN" --listen 127.0.0.1:$port --root
+	[ "$status" -eq 2 ]
 	run "$HTTPD_BIN" --version
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^socket-activate-httpd\ [0-9]+\.[0-9]+\.[0-9]+$ ]]

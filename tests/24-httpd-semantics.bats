@@ -80,6 +80,31 @@ resume_refused() {
 	[ "$(body <<<"$output")" = ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ]
 }
 
+@test "semantics: If-Range with the file's exact Last-Modified date gets the range; any other date, the whole file" {
+	start_httpd
+	etag=$(etag_of "$WWW/data.bin")
+	# data.bin: Tue, 02 Jan 2024 03:04:05 GMT, in any form of HTTP-date.
+	for d in 'Tue, 02 Jan 2024 03:04:05 GMT' 'Tuesday, 02-Jan-24 03:04:05 GMT'; do
+		run raw -- "GET /data.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\nIf-Range: $d\r\n\r\n"
+		echo "If-Range: $d -> ${lines[0]}"
+		is_head "HTTP/1.1 206 Partial Content" "Content-Type: application/octet-stream" \
+			"Content-Length: 4" "Last-Modified: Tue, 02 Jan 2024 03:04:05 GMT" \
+			"ETag: $etag" "Content-Range: bytes 0-3/36"
+		[ "$(body <<<"$output")" = 0123 ]
+	done
+	# A second before or after, or not a date: the file has changed as
+	# far as the client can tell, so all of it (RFC 9110 13.1.5).
+	for d in 'Tue, 02 Jan 2024 03:04:04 GMT' 'Tue, 02 Jan 2024 03:04:06 GMT' \
+	    'yesterday'; do
+		run raw -- "GET /data.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\nIf-Range: $d\r\n\r\n"
+		echo "If-Range: $d -> ${lines[0]}"
+		is_head "HTTP/1.1 200 OK" "Content-Type: application/octet-stream" \
+			"Content-Length: 36" "Last-Modified: Tue, 02 Jan 2024 03:04:05 GMT" \
+			"ETag: $etag" "Accept-Ranges: bytes"
+		[ "$(body <<<"$output")" = 0123456789abcdefghijklmnopqrstuvwxyz ]
+	done
+}
+
 @test "semantics: a repeated precondition field is 400; If-None-Match on OPTIONS is 412, not 304" {
 	start_httpd
 	for f in If-Match If-None-Match If-Unmodified-Since If-Modified-Since If-Range; do
@@ -184,8 +209,8 @@ EOF
 400 GET * HTTP/1.1\r\nHost: x\r\n\r\n
 400 HEAD * HTTP/1.1\r\nHost: x\r\n\r\n
 EOF
-	# A request body is refused as for GET.
-	[ "$(status_of "$(raw -- 'OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi')")" = 413 ]
+	# Content is read and dropped as for GET (tests/29-httpd-content.bats).
+	[ "$(status_of "$(raw -- 'OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi')")" = 200 ]
 }
 
 @test "semantics: 405 names every method served: Allow: GET, HEAD, OPTIONS" {
@@ -199,7 +224,7 @@ EOF
 	done
 }
 
-@test "semantics: a transfer coding we do not know is 501; a body refused by policy keeps 413 and 405" {
+@test "semantics: a transfer coding we do not know is 501; content refused by policy keeps 413 and 405" {
 	start_httpd
 	for te in gzip 'gzip, chunked' br; do
 		run raw --keep --timeout 3 -- "GET /hello.txt HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: $te\r\n\r\n0\r\n\r\n"
@@ -211,7 +236,7 @@ EOF
 	done
 	statuses <<'EOF'
 501 POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n
-413 GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n
+413 GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n
 405 POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n
 405 POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello
 EOF
@@ -266,6 +291,60 @@ EOF
 	[[ "$output" == *$'\r\nCache-Control: no-store\r\n'* ]]
 	[[ "$output" != *max-age* ]]
 	grep -q 'files are sent with Cache-Control: max-age=60' "$(LOG)"
+}
+
+# error_head STATUS-LINE LENGTH [FIELD...]: the response in $output is
+# exactly the plain error of STATUS: no Last-Modified, ETag, Accept-Ranges
+# or Cache-Control, whatever --cache-control says.
+error_head() {
+	is_head "$1" "Content-Type: text/plain; charset=utf-8" \
+		"Content-Length: $2" "${@:3}"
+}
+
+@test "semantics: no error a file request can get carries validators or --cache-control" {
+	make_site
+	head -c 100000 /dev/zero >"$WWW/big.bin"	# kept open by the cache
+	start_httpd --cache-control 'public, max-age=86400' --max-header-size 1K \
+		--header-timeout 1
+	long=$(printf 'a%.0s' $(seq 1100))
+	run raw -- 'GET /missing.txt HTTP/1.1\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 404 Not Found" 14
+	run raw -- 'GET /empty/ HTTP/1.1\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 403 Forbidden" 14
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Match: "x"\r\n\r\n'
+	error_head "HTTP/1.1 412 Precondition Failed" 24
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=100-\r\n\r\n'
+	error_head "HTTP/1.1 416 Range Not Satisfiable" 26 "Content-Range: bytes */13"
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n'
+	error_head "HTTP/1.1 400 Bad Request" 16 "Connection: close"
+	run raw -- 'POST /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 405 Method Not Allowed" 23 "Allow: GET, HEAD, OPTIONS"
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n'
+	error_head "HTTP/1.1 413 Content Too Large" 22 "Connection: close"
+	run raw -- "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n"
+	error_head "HTTP/1.1 414 URI Too Long" 17 "Connection: close"
+	run raw -- "GET /hello.txt HTTP/1.1\r\nHost: x\r\nX: $long\r\n\r\n"
+	error_head "HTTP/1.1 431 Request Header Fields Too Large" 36 "Connection: close"
+	run raw -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n'
+	error_head "HTTP/1.1 501 Not Implemented" 20 "Connection: close"
+	run raw -- 'GET /hello.txt HTTP/2.0\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 505 HTTP Version Not Supported" 31 "Connection: close"
+	run raw --keep -- 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n'
+	error_head "HTTP/1.1 408 Request Timeout" 20 "Connection: close"
+	# Out of descriptors, where the open-file cache keeps a large file
+	# open and each response sends from a duplicate of it: the accept and
+	# the file's own descriptor fit under the limit, the duplicate does
+	# not (the case that sent a 503 with the file's ETag and a day of
+	# max-age).
+	pid=$(server_pid)
+	free=($(ls "/proc/$pid/fd" | python3 -c 'import sys
+used = {int(l) for l in sys.stdin}
+print(*[f for f in range(len(used) + 3) if f not in used][:3])'))
+	echo "open: $(ls "/proc/$pid/fd" | sort -n | tr '\n' ' '); the first free: ${free[*]}"
+	prlimit --pid "$pid" --nofile=${free[2]}:${free[2]}
+	run raw -- 'GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n'
+	error_head "HTTP/1.1 503 Service Unavailable" 24
+	grep -q 'cannot open a cached file: Too many open files' "$(LOG)"
 }
 
 @test "semantics: without --cache-control no response has Cache-Control" {

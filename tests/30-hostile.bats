@@ -85,11 +85,11 @@ probe_while() {
 	wait_for 5 fds_at_most "$PID" "$BASE_FDS"
 }
 
-@test "httpd: slowloris with slow bodies (slowhttptest -B) is refused at once (405 for POST, 413 for GET) while a normal client is served" {
+@test "httpd: slowloris with slow bodies (slowhttptest -B) is refused at once (405 for POST, 413 for GET above --max-body-size) while a normal client is served" {
 	need_slowhttptest
 	start_and_settle
 	for verb in POST GET; do
-		slowhttptest -B -t $verb -c 200 -r 200 -i 1 -s 65536 -x 10 -l 10 -p 2 \
+		slowhttptest -B -t $verb -c 200 -r 200 -i 1 -s 1048576 -x 10 -l 10 -p 2 \
 			-u "$URL/hello.txt" -g -o body-$verb >body-$verb.out 2>&1 </dev/null 3>&- &
 		attack=$!
 		BG_PIDS+=("$attack")
@@ -270,6 +270,49 @@ PY
 	grep -q 'descriptors available again, accepting' "$(LOG)"
 	# And a new client is served as usual.
 	[ "$(curl -s -m 2 "$URL/hello.txt")" = "hello, world" ]
+}
+
+@test "httpd: 1500 partial heads cost what they sent, not --max-header-size each: all answered under a data limit 6 MiB above the server at rest" {
+	skip_under_valgrind "an address-space limit on the process under test"
+	[[ ${BUILD_DIR:-} != */asan ]] ||
+		skip "ASan's allocator maps memory of its own: a data limit would measure ASan"
+	start_and_settle
+	# The server's private writable memory (what RLIMIT_DATA counts) may
+	# grow by 6 MiB: enough for 1500 connections and what they sent,
+	# not for 1500 buffers of --max-header-size (8 KiB each: 12 MiB).
+	data=$(awk '/^VmData:/ { print $2 }' "/proc/$PID/status")
+	limit=$(((data + 6144) * 1024))
+	prlimit --pid "$PID" --data=$limit:$limit --nofile=4096:4096
+	run timeout 60 python3 - 127.0.0.1 "$PORT" <<'PY'
+import resource, socket, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+conns = []
+for _ in range(1500):
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+    s.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n")
+    conns.append(s)
+ok = 0
+for s in conns:
+    s.settimeout(10)
+    d = b""
+    try:
+        s.sendall(b"Connection: close\r\n\r\n")
+        while True:
+            c = s.recv(4096)
+            if not c:
+                break
+            d += c
+    except OSError:
+        pass
+    ok += d.startswith(b"HTTP/1.1 200 OK\r\n") and d.endswith(b"hello, world\n")
+    s.close()
+print(ok)
+PY
+	echo "answered: $output"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1500 ]
+	run grep -c 'out of memory' "$(LOG)"
+	[ "$output" = 0 ]
 }
 
 @test "httpd: a half-closed client (shutdown SHUT_WR after its requests) gets every pipelined response complete, then the connection closes" {

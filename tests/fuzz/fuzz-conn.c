@@ -17,7 +17,8 @@
  *    Content-Length, a body of exactly that length unless HEAD or 304);
  *  - responses answer the requests request_parse() finds in the whole
  *    input, one each, in order, with the status it decided for malformed
- *    ones: how the input was cut changes nothing;
+ *    ones, the content behind a head (content_skip()) taken for no
+ *    request: how the input was cut changes nothing;
  *  - Connection: close exactly when the connection has to close, and then
  *    nothing follows;
  *  - a file body is byte for byte a file of the fixture root, at the range
@@ -48,6 +49,7 @@
 #include <event2/event.h>
 
 #include "activate.h"
+#include "content.h"
 #include "headers.h"
 #include "httpd.h"
 #include "log.h"
@@ -62,7 +64,9 @@
 #define FUZZ_CONN_NO_KEEPALIVE	0x10	/* --keepalive-timeout 0 */
 #define FUZZ_CONN_SMALL_SNDBUF	0x20	/* responses wait for the socket */
 #define FUZZ_CONN_SIGTERM	0x40	/* SIGTERM before the last chunk */
-#define FUZZ_CONN_SMALL_HEADER	0x80	/* --max-header-size 256, else 2048 */
+#define FUZZ_CONN_SMALL_HEADER	0x80	/* --max-header-size 256 and
+					 * --max-body-size 16, else 2048 and
+					 * 4096 */
 
 /* Longer than any run of this loop can take: past it the connection is
  * stuck, which is a bug (every timer of the server is far longer). */
@@ -461,15 +465,28 @@ client_stall_cb(evutil_socket_t fd, short what, void *arg)
 /* The requests of the whole input, as the server must see them whatever
  * the cuts. Returns how many it will answer. */
 static size_t
-oracle(const char *in, size_t len, size_t max_header, bool keepalive,
-    struct expect *exp, size_t nexp)
+oracle(const char *in, size_t len, const struct request_limits *lim,
+    bool keepalive, struct expect *exp, size_t nexp)
 {
 	struct request req;
-	size_t pos = 0, n = 0, scanned;
+	struct content ct;
+	size_t pos = 0, n = 0, scanned, used;
+	bool in_content = false;
 
 	while (pos < len && n < nexp) {
+		if (in_content) {
+			/* The content of the request before: no request of
+			 * its own; broken or too large, the connection ends
+			 * after that request's response. */
+			if (content_skip(&ct, in + pos, len - pos, &used) !=
+			    CONTENT_DONE)
+				break;
+			pos += used;
+			in_content = false;
+			continue;
+		}
 		scanned = 0;
-		if (request_parse(in + pos, len - pos, max_header, &scanned,
+		if (request_parse(in + pos, len - pos, lim, &scanned,
 		    &req) == REQUEST_INCOMPLETE)
 			break;
 		exp[n].status = req.status;
@@ -481,6 +498,15 @@ oracle(const char *in, size_t len, size_t max_header, bool keepalive,
 		if (exp[n - 1].must_close)
 			break;
 		pos += req.len;
+		if (req.status == 0 && req.content == REQUEST_CONTENT_LENGTH) {
+			content_start_length(&ct, req.content_length,
+			    lim->content);
+			in_content = true;
+		} else if (req.status == 0 &&
+		    req.content == REQUEST_CONTENT_CHUNKED) {
+			content_start_chunked(&ct, lim->content);
+			in_content = true;
+		}
 	}
 	return n;
 }
@@ -761,7 +787,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hconf.cache_control = flags & FUZZ_CONN_LOGS ? FUZZ_CONN_CACHE : NULL;
 	if (flags & FUZZ_CONN_NO_KEEPALIVE)
 		hconf.keepalive_timeout_ms = 0;
-	hconf.max_header = flags & FUZZ_CONN_SMALL_HEADER ? 256 : 2048;
+	hconf.limits.head = flags & FUZZ_CONN_SMALL_HEADER ? 256 : 2048;
+	hconf.limits.content = flags & FUZZ_CONN_SMALL_HEADER ? 16 : 4096;
 	log_init("fuzz-conn", flags & FUZZ_CONN_LOGS ? 1 : 0);
 	hconf.rootfd = open(fuzz_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (hconf.rootfd < 0)
@@ -831,7 +858,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fclose(f);
 		}
 	}
-	nexp = oracle(all, all_len, hconf.max_header,
+	nexp = oracle(all, all_len, &hconf.limits,
 	    hconf.keepalive_timeout_ms != 0, exp, FUZZ_CONN_MAX_REQS);
 	check_output(&cl, exp, nexp, cl.signalled, requests);
 	close(cl.fd);

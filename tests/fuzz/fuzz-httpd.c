@@ -3,19 +3,25 @@
  * libFuzzer target for what a peer controls before a file is opened: the
  * request head (framing, llhttp, our strict checks) and then the path of
  * every head we accept, plus the header values we interpret (Range, dates,
- * ETag lists, Accept, ?format=) and the preconditions over them, and the
- * JSON escaping of what a socket's name or path may hold. Checks the
- * invariants the server relies on.
+ * ETag lists, Accept, ?format=) and the preconditions over them, the
+ * content that follows a head (Content-Length, the chunked coding), and
+ * the escaping of what a client or a socket's name may hold (HTML, URL,
+ * JSON, log fields). Checks the invariants the server relies on.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cond.h"
+#include "content.h"
 #include "headers.h"
+#include "escape.h"
 #include "media.h"
 #include "path.h"
 #include "request.h"
+
+/* --max-header-size, --max-body-size */
+static const struct request_limits lim1k = { 1024, 65536 };
 
 static void
 fuzz_path(const char *p, size_t len)
@@ -63,7 +69,7 @@ fuzz_span(const struct span *s)
 }
 
 /* Whether s is the inside of a JSON string: escapes whole, no control
- * character, valid UTF-8 (what media_json_escape() promises). */
+ * character, valid UTF-8 (what escape_json() promises). */
 static bool
 fuzz_json_ok(const char *s, size_t len)
 {
@@ -115,16 +121,16 @@ fuzz_json_ok(const char *s, size_t len)
 static void
 fuzz_json(const char *s, size_t len)
 {
-	size_t n = media_json_escape(NULL, 0, s, len), m;
+	size_t n = escape_json(NULL, 0, s, len), m;
 	char *out = malloc(n + 1);
 
 	if (!out)
 		return;
-	if (media_json_escape(out, n + 1, s, len) != n || strlen(out) != n ||
+	if (escape_json(out, n + 1, s, len) != n || strlen(out) != n ||
 	    !fuzz_json_ok(out, n) || n < len)
 		abort();
 	/* Cut short: a prefix, and still whole escapes. */
-	m = media_json_escape(out, n / 2 + 1, s, len);
+	m = escape_json(out, n / 2 + 1, s, len);
 	if (m != n || strlen(out) > n / 2 || !fuzz_json_ok(out, strlen(out)))
 		abort();
 	free(out);
@@ -170,6 +176,93 @@ fuzz_cond(const struct request *req)
 		abort();
 }
 
+/*
+ * The content behind an accepted head, in buf[0..len): whole, and one byte
+ * per call as a slow client sends it, the same result ending at the same
+ * byte; never more taken than the bound.
+ */
+static void
+fuzz_content(const struct request *req, const char *buf, size_t len)
+{
+	struct content a, b;
+	enum content_result ra, rb = CONTENT_MORE;
+	size_t ua, ub = len, u, i;
+	uint64_t max = 64;
+
+	if (req->content == REQUEST_CONTENT_NONE)
+		return;
+	if (req->content == REQUEST_CONTENT_LENGTH) {
+		if (req->content_length > lim1k.content)
+			abort();
+		max = lim1k.content;
+		content_start_length(&a, req->content_length, max);
+		content_start_length(&b, req->content_length, max);
+	} else {
+		content_start_chunked(&a, max);
+		content_start_chunked(&b, max);
+	}
+	ra = content_skip(&a, buf, len, &ua);
+	for (i = 0; i < len; i++) {
+		rb = content_skip(&b, buf + i, 1, &u);
+		if (rb == CONTENT_DONE) {
+			ub = i + u;
+			break;
+		}
+		if (rb != CONTENT_MORE)
+			break;
+	}
+	if (ra != rb || (ra == CONTENT_DONE && ua != ub) ||
+	    (ra == CONTENT_MORE && ua != len) || ua > len || a.taken > max)
+		abort();
+	if (req->content == REQUEST_CONTENT_LENGTH && ra == CONTENT_DONE &&
+	    ua != req->content_length)
+		abort();
+}
+
+/* HTML, URL and log escaping: nothing that could end an attribute, a
+ * link or a log field comes through, and snprintf() semantics hold. */
+static void
+fuzz_escape(const char *s, size_t len)
+{
+	escape_fn *const fns[] = { escape_html, escape_url_path,
+	    escape_url_segment };
+	size_t f, i, n;
+	char *out;
+
+	for (f = 0; f < sizeof(fns) / sizeof(fns[0]); f++) {
+		n = fns[f](NULL, 0, s, len);
+		out = malloc(n + 1);
+		if (!out)
+			return;
+		if (fns[f](out, n + 1, s, len) != n || n < len)
+			abort();
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)out[i];
+
+			if (f == 0 && (c == '<' || c == '>' || c == '"' ||
+			    c == '\''))
+				abort();
+			if (f > 0 && !(c == '%' || c == '-' || c == '.' ||
+			    c == '_' || c == '~' || (c >= '0' && c <= '9') ||
+			    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (f == 1 && c == '/')))
+				abort();
+		}
+		free(out);
+	}
+	out = malloc(4 * len + 8);
+	if (!out)
+		return;
+	n = escape_log(out, 4 * len + 8, s, len, len, true);
+	if (n != strlen(out) || n < len)
+		abort();
+	for (i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] >= 0x7f ||
+		    out[i] == '"' || (out[i] == '\\' && out[i + 1] != 'x'))
+			abort();
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -185,14 +278,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	/* Whole, then byte by byte as a slow client sends it: the same
 	 * answer either way. */
-	if (request_parse(buf, size, 1024, &scanned, &req) == REQUEST_DONE) {
+	if (request_parse(buf, size, &lim1k, &scanned, &req) == REQUEST_DONE) {
 		struct request whole = req;
 
 		if (req.len == 0 || (req.len > size && req.status == 0))
 			abort();
 		scanned = 0;
 		for (n = 1; n <= size; n++)
-			if (request_parse(buf, n, 1024, &scanned, &req) ==
+			if (request_parse(buf, n, &lim1k, &scanned, &req) ==
 			    REQUEST_DONE)
 				break;
 		/* An error closes the connection: where it ended is moot. */
@@ -213,10 +306,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_span(&req.if_match);
 			fuzz_span(&req.if_unmodified_since);
 			fuzz_cond(&req);
+			fuzz_content(&req, buf + req.len, size - req.len);
 		}
 	}
 	fuzz_path(buf, size);
 	fuzz_json(buf, size);
+	fuzz_escape(buf, size);
 	free(buf);
 	return 0;
 }

@@ -32,7 +32,7 @@ GET = b"GET /hello.txt HTTP/1.1\r\nHost: linger\r\n\r\n"
 TCP_CLOSE = 7
 HEADS = {
     "400": b"GET /hello.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
-    "413": b"GET /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 65536\r\n\r\n",
+    "413": b"GET /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n",
     "414": b"GET /" + b"a" * 9000,
     "431": b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * 9000,
 }

@@ -445,6 +445,7 @@ main(void)
 	test_path_resolve();
 	test_path_open();
 	test_requests();
+	test_content();
 	test_range();
 	test_dates();
 	test_etag();

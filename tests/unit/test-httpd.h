@@ -11,5 +11,7 @@
 int parse_status(const char *head, struct request *req);
 /* test-request.c */
 void test_requests(void);
+/* test-content.c */
+void test_content(void);
 
 #endif

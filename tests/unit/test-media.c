@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for httpd/media.c (which form of a generated page a request
- * asks for, JSON escaping) and for the Accept field reaching it through
+ * asks for) and for the Accept field reaching it through
  * request_parse(). */
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +8,9 @@
 #include "media.h"
 #include "request.h"
 #include "unit.h"
+
+/* --max-header-size, --max-body-size */
+static const struct request_limits lim = { 8192, 65536 };
 
 /* The diagnostics page's forms, in its order of preference. */
 static const char *const offers[] = {
@@ -145,71 +148,6 @@ test_query_format(void)
 	}
 }
 
-/* media_json_escape() of a string with an explicit length, as a string. */
-static const char *
-json(const char *s, size_t len)
-{
-	static char out[256];
-
-	if (media_json_escape(out, sizeof(out), s, len) >= sizeof(out))
-		return "(too long)";
-	return out;
-}
-
-static void
-test_json_escape(void)
-{
-	static const struct {
-		const char *in;
-		size_t len;
-		const char *want;
-	} cases[] = {
-		{ "web", 3, "web" },
-		{ "", 0, "" },
-		{ "a\"b\\c", 5, "a\\\"b\\\\c" },
-		{ "\b\f\n\r\t", 5, "\\b\\f\\n\\r\\t" },
-		{ "\x01\x1f\x7f", 3, "\\u0001\\u001f\\u007f" },
-		{ "a\0b", 3, "a\\u0000b" },
-		{ "/run/x y.sock", 13, "/run/x y.sock" },
-		/* Valid UTF-8 stays as it is. */
-		{ "caf\xc3\xa9", 5, "caf\xc3\xa9" },
-		{ "\xe2\x82\xac", 3, "\xe2\x82\xac" },
-		{ "\xf0\x9f\x94\x8c", 4, "\xf0\x9f\x94\x8c" },
-		{ "\xef\xbf\xbf", 3, "\xef\xbf\xbf" },
-		{ "\xf4\x8f\xbf\xbf", 4, "\xf4\x8f\xbf\xbf" },
-		/* Anything else is U+FFFD, one per byte. */
-		{ "\xff", 1, "\\ufffd" },
-		{ "a\x80z", 3, "a\\ufffdz" },
-		{ "\xc3", 1, "\\ufffd" },				/* cut */
-		{ "\xc3(", 2, "\\ufffd(" },
-		{ "\xc0\xaf", 2, "\\ufffd\\ufffd" },			/* overlong '/' */
-		{ "\xe0\x80\xaf", 3, "\\ufffd\\ufffd\\ufffd" },	/* overlong */
-		{ "\xed\xa0\x80", 3, "\\ufffd\\ufffd\\ufffd" },	/* surrogate */
-		{ "\xf4\x90\x80\x80", 4, "\\ufffd\\ufffd\\ufffd\\ufffd" },	/* > U+10FFFF */
-		{ "\xf5\x80\x80\x80", 4, "\\ufffd\\ufffd\\ufffd\\ufffd" },
-		{ "\xe2\x82", 2, "\\ufffd\\ufffd" },
-	};
-	char small[8];
-	size_t i, n;
-	const char *got;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		got = json(cases[i].in, cases[i].len);
-		CHECK(strcmp(got, cases[i].want) == 0);
-		if (strcmp(got, cases[i].want) != 0)
-			unit_note("case %zu: \"%s\", want \"%s\"", i, got,
-			    cases[i].want);
-	}
-	/* snprintf() semantics: the length needed, whole escapes only. */
-	CHECK(media_json_escape(NULL, 0, "a\"\xff", 3) == 1 + 2 + 6);
-	n = media_json_escape(small, sizeof(small), "ab\"\xff", 4);
-	CHECK(n == 10 && strcmp(small, "ab\\\"") == 0);
-	n = media_json_escape(small, sizeof(small), "abcdefgh", 8);
-	CHECK(n == 8 && strcmp(small, "abcdefg") == 0);
-	n = media_json_escape(small, 1, "abc", 3);
-	CHECK(n == 3 && small[0] == '\0');
-}
-
 /* The Accept field as request_parse() hands it over. */
 static void
 test_accept_field(void)
@@ -218,18 +156,18 @@ test_accept_field(void)
 	struct request req;
 	size_t scanned = 0;
 
-	CHECK(request_parse(h, strlen(h), 8192, &scanned, &req) ==
+	CHECK(request_parse(h, strlen(h), &lim, &scanned, &req) ==
 	    REQUEST_DONE && req.status == 0);
 	CHECK(req.accept.len == 9 && memcmp(req.accept.p, "text/html", 9) == 0);
 	h = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 	scanned = 0;
-	CHECK(request_parse(h, strlen(h), 8192, &scanned, &req) ==
+	CHECK(request_parse(h, strlen(h), &lim, &scanned, &req) ==
 	    REQUEST_DONE && req.status == 0 && req.accept.p == NULL);
 	/* A list field in two lines is a request (RFC 9110 5.3): the first
 	 * is kept and the repeat noted, for the page that reads it. */
 	h = "GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nAccept: text/html\r\n\r\n";
 	scanned = 0;
-	CHECK(request_parse(h, strlen(h), 8192, &scanned, &req) ==
+	CHECK(request_parse(h, strlen(h), &lim, &scanned, &req) ==
 	    REQUEST_DONE && req.status == 0 && req.accept_repeated);
 	CHECK(req.accept.len == 3 && memcmp(req.accept.p, "*/*", 3) == 0);
 	CHECK(strcmp(request_reason(406), "Not Acceptable") == 0);
@@ -240,7 +178,6 @@ main(void)
 {
 	test_accept();
 	test_query_format();
-	test_json_escape();
 	test_accept_field();
 	return unit_end();
 }
