@@ -8,8 +8,15 @@ echo_bin=$1
 httpd_bin=${2:-}
 port=${PORT:-3000}
 http_port=${HTTP_PORT:-8080}
+# The sockets' directory: the user's runtime directory, or one of its own
+# in /tmp when there is none or another user already owns the usual one
+# (a shared /tmp keeps the name of whoever ran the demo first).
 dir=${XDG_RUNTIME_DIR:-/tmp}/socket-activate-demo
-mkdir -p "$dir"
+made=
+if ! mkdir -p "$dir" 2>/dev/null || [ ! -O "$dir" ] || [ -L "$dir" ]; then
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/socket-activate-demo.XXXXXX")
+	made=$dir
+fi
 rm -f "$dir/echo.sock" "$dir/httpd.sock"
 
 pids=""
@@ -17,6 +24,7 @@ cleanup() {
 	# shellcheck disable=SC2086
 	[ -z "$pids" ] || kill $pids 2>/dev/null || true
 	wait 2>/dev/null || true
+	[ -z "$made" ] || rm -rf "$made"
 }
 trap cleanup EXIT INT TERM
 
