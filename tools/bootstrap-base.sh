@@ -90,7 +90,8 @@ case "$IMAGE" in
 esac
 
 if [ "$(id -u)" -ne 0 ]; then
-	say "debootstrap needs root; run: sudo $0 $IMAGE" >&2
+	# Root's storage is not this user's: bootstrap there, then copy.
+	say "debootstrap needs root; run: sudo $0 $IMAGE && sudo podman save $IMAGE | $PODMAN load" >&2
 	exit 1
 fi
 if ! command -v debootstrap >/dev/null 2>&1; then

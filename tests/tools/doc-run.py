@@ -38,7 +38,8 @@ The words after `sh` are tags (shell words: skip="two words" works):
                 ready, and its text block checked, before the next block.
   wait=ADDR     (background) also wait for ADDR, for a command whose
                 addresses are not on its command line (make demo).
-  podman        needs podman, usable by this user, and the images the
+  podman        needs podman, usable by this user (rootless: with
+                subordinate ids, or no Debian image runs), and the images the
                 block names (localhost/socket-activate-*, or the short
                 name socket-activate-*);
                 otherwise this block and every later block of the file are
@@ -727,7 +728,41 @@ class Podman:
             last = (said.strip().splitlines() or ["no message"])[-1]
             self.reason = "podman is not usable by uid %d: %s" % (os.geteuid(), last)
             return self.reason
+        why = self.no_subids(env)
+        if why:
+            self.reason = why
+            return self.reason
         self.env = env
+        return None
+
+    @staticmethod
+    def no_subids(env):
+        """Why rootless podman cannot pull, build or run a Debian image for
+        this user, or None: with no subordinate ids (/etc/subuid and
+        /etc/subgid; useradd gives a normal user a range, not a system
+        user) its user namespace maps one id, and the image's files owned
+        by others (apt's _apt) fail with "potentially insufficient UIDs or
+        GIDs available in user namespace"."""
+        if os.geteuid() == 0:
+            return None
+        try:
+            r = subprocess.run(["podman", "info", "--format",
+                                "{{range .Host.IDMappings.UIDMap}}{{.Size}} {{end}}|"
+                                "{{range .Host.IDMappings.GIDMap}}{{.Size}} {{end}}"],
+                               env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            return "podman info did not answer within 120 s"
+        sizes = r.stdout.strip().split("|")
+        if r.returncode != 0 or len(sizes) != 2:
+            return None
+        for kind, field in zip(("uid", "gid"), sizes):
+            if sum(int(n) for n in field.split() if n.isdigit()) <= 1:
+                return ("rootless podman for uid %d maps one %s: this user has "
+                        "no subordinate %ss (/etc/sub%s), so podman cannot "
+                        "pull, build or run a Debian image"
+                        % (os.geteuid(), kind, kind, kind))
         return None
 
     @staticmethod
