@@ -77,7 +77,7 @@ doc_run() {
 # listed in the TAP output.
 docs_test() {
 	local f=$1 l envskips= ran= reason
-	local -A lines=()
+	local -A skipped_at=()  # not "lines": bats' run sets that array
 	local reasons=()
 	[ -f "$REPO/$f" ] || {
 		echo "$f has a test in $(basename "$BATS_TEST_FILENAME") but does not exist"
@@ -93,14 +93,14 @@ docs_test() {
 			note "$f: $l"
 		elif [[ $l =~ ^skip\ ([0-9]+)\ \((.*)\)\ \$\  ]]; then
 			reason=${BASH_REMATCH[2]}
-			[ -n "${lines[$reason]:-}" ] || reasons+=("$reason")
-			lines[$reason]+="${lines[$reason]:+, }${BASH_REMATCH[1]}"
+			[ -n "${skipped_at[$reason]:-}" ] || reasons+=("$reason")
+			skipped_at[$reason]+="${skipped_at[$reason]:+, }${BASH_REMATCH[1]}"
 		elif [[ $l =~ ^"$f: "([0-9]+)" ran," ]]; then
 			ran=${BASH_REMATCH[1]}
 		fi
 	done <<<"$output"
 	for reason in "${reasons[@]}"; do
-		envskips+="${envskips:+; }line ${lines[$reason]}: $reason"
+		envskips+="${envskips:+; }line ${skipped_at[$reason]}: $reason"
 	done
 	[ -z "$envskips" ] || skip "$f: ${ran:-0} blocks ran as shown; these cannot run here: $envskips"
 }
