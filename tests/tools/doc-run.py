@@ -43,8 +43,9 @@ The words after `sh` are tags (shell words: skip="two words" works):
                 block names (localhost/socket-activate-*, or the short
                 name socket-activate-*);
                 otherwise this block and every later block of the file are
-                skipped, with the reason. Where root cannot apply podman's
-                default rlimits (no CAP_SYS_RESOURCE: runc fails "error
+                skipped, with the reason (DOC_RUN_NO_PODMAN=REASON: skipped
+                so for a run that knows its podman cannot serve them).
+                Where root cannot apply podman's default rlimits (no CAP_SYS_RESOURCE: runc fails "error
                 setting rlimit type 7"), a `podman` shim first on PATH sets
                 CONTAINERS_CONF to the test-only configuration of
                 tools/deps-images.sh --conf and execs the real podman, so
@@ -681,6 +682,12 @@ class Podman:
             return self.reason
         self.checked = True
         env = dict(self.base_env)
+        # A run that knows its podman cannot serve the docs' blocks says
+        # why (the Debian 13 lab: podman nested in a container, whose
+        # builds cannot resolve the mirror).
+        if env.get("DOC_RUN_NO_PODMAN"):
+            self.reason = env["DOC_RUN_NO_PODMAN"]
+            return self.reason
         real = shutil.which("podman", path=env.get("PATH", ""))
         if not real:
             self.reason = "podman is not installed (no podman on PATH)"
