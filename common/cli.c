@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -472,6 +473,7 @@ cli_main(const struct cli_prog *p, void *ctx, int argc, char **argv)
 {
 	struct server *srv = NULL;
 	struct cli cli;
+	sigset_t stop;
 	int ret, r;
 
 	ret = cli_parse(p, ctx, argc, argv, &cli);
@@ -491,6 +493,18 @@ cli_main(const struct cli_prog *p, void *ctx, int argc, char **argv)
 		goto out;
 	}
 	ret = server_run(srv);
+	/*
+	 * The loop is over and the server on its way out. A SIGTERM or SIGINT
+	 * from now on (systemd stopping a server that --exit-idle is already
+	 * taking down) would find the default action once server_free() gives
+	 * libevent's handlers back, and turn exit status 0 into death by
+	 * signal; ASan's and valgrind's checks at exit made that window wide.
+	 * Blocked, such a signal stays pending until the process is gone.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 out:
 	server_free(srv);
 	if (p->cleanup)
